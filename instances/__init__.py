@@ -1,0 +1,1 @@
+"""What is solved: problem definitions, file formats, generators."""

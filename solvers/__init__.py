@@ -1,0 +1,1 @@
+"""How problems are solved: one folder per problem family, a registry, and the comparator."""

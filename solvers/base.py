@@ -1,0 +1,148 @@
+"""Solver protocol, results and budgets shared by every problem family.
+
+A solver returns a ``Result`` holding its answer; ``routeopt.solve`` then re-evaluates that
+answer with the problem's own ``evaluate`` and fixes ``objective``, ``violations`` and ``status``.
+The solver's own claimed cost survives only as ``metadata["claimed_objective"]``.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..errors import UnsupportedError
+from ..instances.base import Problem, Solution, Violation
+
+
+class Status(str, enum.Enum):
+    OPTIMAL = "OPTIMAL"          # proved optimal
+    FEASIBLE = "FEASIBLE"        # a feasible answer, optimality not proved
+    INFEASIBLE = "INFEASIBLE"    # an answer that violates constraints (or a proof that none exists)
+    NO_SOLUTION = "NO_SOLUTION"  # the solver stopped without an answer
+    TIMEOUT = "TIMEOUT"          # killed from outside for overrunning its budget
+    ERROR = "ERROR"              # the solver crashed
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a solver may spend: wall-clock seconds, a seed for reproducibility, threads."""
+
+    time_limit: float = 10.0
+    seed: int = 0
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError(f"time_limit must be positive, got {self.time_limit}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
+
+
+@dataclass
+class Result:
+    """One solver run on one problem."""
+
+    solver: str
+    problem: str
+    status: Status
+    objective: float | None = None
+    bound: float | None = None
+    runtime: float = 0.0
+    solution: Solution | None = None
+    violations: list[Violation] = field(default_factory=list)
+    best_known: float | None = None
+    message: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap to the best-known value, in percent (None when either is missing)."""
+        if self.objective is None or self.best_known is None or self.status not in (
+                Status.OPTIMAL, Status.FEASIBLE):
+            return None
+        return 100.0 * (self.objective - self.best_known) / max(abs(self.best_known), 1e-9)
+
+    @property
+    def proved_gap(self) -> float | None:
+        """Relative gap between objective and proved bound, in percent."""
+        if self.objective is None or self.bound is None:
+            return None
+        return 100.0 * (self.objective - self.bound) / max(abs(self.objective), 1e-9)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "solver": self.solver, "problem": self.problem, "status": str(self.status),
+            "objective": self.objective, "bound": self.bound, "runtime": self.runtime,
+            "best_known": self.best_known, "gap": self.gap, "message": self.message,
+            "violations": [v.message for v in self.violations],
+            "solution": None if self.solution is None else self.solution.to_dict(),
+            "metadata": self.metadata,
+        }
+
+
+class Solver:
+    """Base class of every solver.
+
+    Subclasses set the class attributes that declare what they support and implement
+    ``_solve``; imports of heavy libraries happen inside ``_solve`` so listing solvers is cheap.
+    """
+
+    name: ClassVar[str]
+    family: ClassVar[str]                      # problem family: vrp, paths, balance, network
+    kind: ClassVar[str]                        # exact, heuristic or neural
+    supports: ClassVar[frozenset[str]] = frozenset()
+    max_size: ClassVar[int | None] = None
+    description: ClassVar[str] = ""
+    library: ClassVar[str | None] = None       # distribution whose version is recorded
+
+    def __init__(self, **options: Any):
+        self.options = options
+
+    def check(self, problem: Problem) -> None:
+        """Raise ``UnsupportedError`` naming what this solver cannot do for ``problem``."""
+        if problem.family != self.family:
+            raise UnsupportedError(f"solver '{self.name}' solves {self.family} problems, "
+                                   f"not {problem.family}")
+        missing = sorted(problem.features - self.supports)
+        if missing:
+            raise UnsupportedError(f"solver '{self.name}' does not support {', '.join(missing)} "
+                                   f"(needed by {problem.variant} instance '{problem.name}')")
+        if self.max_size is not None and problem.size > self.max_size:
+            raise UnsupportedError(f"solver '{self.name}' handles at most {self.max_size} clients; "
+                                   f"'{problem.name}' has {problem.size}")
+
+    def solve(self, problem: Problem, budget: Budget) -> Result:
+        self.check(problem)
+        start = time.perf_counter()
+        result = self._solve(problem, budget)
+        result.runtime = time.perf_counter() - start
+        return result
+
+    def _solve(self, problem: Problem, budget: Budget) -> Result:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def version(cls) -> str | None:
+        if cls.library is None:
+            return None
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            return version(cls.library)
+        except PackageNotFoundError:
+            return None
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {"name": cls.name, "family": cls.family, "kind": cls.kind,
+                "supports": sorted(cls.supports), "max_size": cls.max_size,
+                "description": cls.description}
+
+
+def default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
