@@ -19,6 +19,9 @@ class Violation:
     message: str
     amount: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", float(self.amount))
+
     def __str__(self) -> str:
         return self.message
 

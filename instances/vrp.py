@@ -291,7 +291,9 @@ class VRP(Problem):
             f.add("service_times")
         if self.num_depots > 1:
             f.add("multi_depot")
-        if len(self.vehicle_types) > 1:
+        # Types that differ only in depot or profile (zones, preferences) are not a heterogeneous
+        # fleet: those show up as multi_depot, zones or preferences.
+        if len({(vt.capacity, vt.fixed_cost, vt.max_duration) for vt in self.vehicle_types}) > 1:
             f.add("heterogeneous_fleet")
         if any(vt.fixed_cost for vt in self.vehicle_types):
             f.add("fixed_cost")

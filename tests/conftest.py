@@ -1,0 +1,24 @@
+"""Shared fixtures: where the real instances live, and a skip when they are absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "instances"
+
+
+def shared(*parts: str) -> Path:
+    """Path under ../shared/instances; the calling test is skipped when it does not exist."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available (../shared/instances is absent on this machine)")
+    return path
+
+
+def shared_files(subdir: str, pattern: str) -> list[Path]:
+    """Files for parametrisation; an empty list (tests then skip) when ../shared is absent."""
+    base = SHARED / subdir
+    return sorted(base.glob(pattern)) if base.is_dir() else []
