@@ -324,6 +324,8 @@ class VRP(Problem):
             prefix += "A"
         if "prizes" in f:
             prefix += "PC"
+            if base == "CVRP":                   # prize-collecting CVRP is PCVRP, not PCCVRP
+                base = "VRP"
         if "multi_depot" in f:
             prefix += "MD"
         if "heterogeneous_fleet" in f:
@@ -365,7 +367,7 @@ class VRP(Problem):
                 if stated is not None and stated != getattr(vt, attr):
                     v.append(Violation("depot", f"route {r} has {attr} {stated} but vehicle type "
                                                 f"{route.vehicle_type} uses depot {getattr(vt, attr)}"))
-            seen[route.visits] += 1
+            np.add.at(seen, route.visits, 1)       # counts a client repeated within the route too
             path = [vt.start_depot, *route.visits, vt.end_depot]
             distance += float(self.distance[path[:-1], path[1:]].sum())
             fixed += vt.fixed_cost
@@ -403,7 +405,8 @@ class VRP(Problem):
                                           f"({missing.size} required clients missing)", missing.size))
         skipped = clients[(seen[clients] == 0) & ~self.required[clients]]
         prizes_missed = float(self.prize[skipped].sum()) if self.prize is not None else 0.0
-        objective = distance + fixed + prizes_missed - self.preference_weight * preference
+        # Rounded to 9 decimals so sums of one-decimal Solomon distances read 1641.4, not 1641.3999999999999.
+        objective = round(distance + fixed + prizes_missed - self.preference_weight * preference, 9)
         details = {"distance": distance, "fixed_cost": fixed, "prizes_missed": prizes_missed,
                    "preference": preference, "duration": duration_total,
                    "routes": int(sum(used)), "vehicles_by_type": used}
@@ -462,8 +465,8 @@ class VRP(Problem):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "VRP":
         d = {k: v for k, v in data.items() if k not in ("family",)}
-        d["vehicle_types"] = [VehicleType.from_dict(vt) for vt in d.get("vehicle_types", [])]
         try:
+            d["vehicle_types"] = [VehicleType.from_dict(vt) for vt in d.get("vehicle_types", [])]
             return cls(**d)
         except TypeError as exc:
             raise InputError(f"not a VRP instance: {exc}") from None
