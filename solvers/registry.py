@@ -40,6 +40,11 @@ def solver_class(name: str) -> type[Solver]:
     return getattr(importlib.import_module(module), cls)
 
 
+def solver_names() -> list[str]:
+    """Every registered name, without importing any solver module."""
+    return sorted(_REGISTRY)
+
+
 def list_solvers(family: str | None = None) -> list[dict[str, Any]]:
     """Each registered solver's name, family, kind and declared support."""
     out = [solver_class(n).describe() for n in sorted(_REGISTRY)]

@@ -1,0 +1,176 @@
+"""``routeopt instances``: show an instance file, generate seeded instances, list generator kinds."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import InputError
+from ..instances.base import Problem
+from ..instances.formats import load, save
+from ..instances.generate import GENERATORS, generate as generate_problem
+from .common import console, fmt_number, print_json
+
+
+def _first_line(fn: Any) -> str:
+    doc = inspect.getdoc(fn) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _params(fn: Any) -> list[str]:
+    return [name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
+
+
+_KINDS_HELP = "\n\n".join(f"[bold]{kind}[/bold]: {escape(_first_line(fn))}" for kind, fn in GENERATORS.items())
+
+instances_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
+                            help="Inspect instance files and generate seeded instances.")
+
+
+def describe_problem(problem: Problem, *, full: bool = False) -> dict[str, Any]:
+    """Name, variant, size, features, fleet and conventions of ``problem`` as plain data."""
+    info: dict[str, Any] = {"name": problem.name, "family": problem.family, "variant": problem.variant,
+                            "size": problem.size, "features": sorted(problem.features),
+                            "best_known": problem.best_known, "source": getattr(problem, "source", None)}
+    if hasattr(problem, "num_nodes"):
+        info.update(num_nodes=problem.num_nodes, num_clients=problem.num_clients,
+                    num_depots=problem.num_depots, convention=problem.convention,
+                    precision=problem.precision)
+    if full and hasattr(problem, "vehicle_types"):
+        info["fleet"] = [{"name": vt.name, "count": vt.count, "capacity": list(vt.capacity),
+                          "fixed_cost": vt.fixed_cost, "start_depot": vt.start_depot, "end_depot": vt.end_depot,
+                          "max_duration": None if math.isinf(vt.max_duration) else vt.max_duration,
+                          "forbidden": len(vt.forbidden), "preferences": vt.preferences is not None}
+                         for vt in problem.vehicle_types]
+        if problem.demand is not None:
+            info["total_demand"] = problem.demand[problem.num_depots:].sum(axis=0).tolist()
+        if problem.time_windows is not None:
+            info["horizon"] = problem.horizon
+        info["symmetric"] = problem.is_symmetric
+    return info
+
+
+@instances_app.command()
+def show(
+    file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False, help="Instance file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead.")] = False,
+) -> None:
+    """Name, variant, size, features, fleet, distance convention, best-known value and source."""
+    problem = load(file)
+    info = describe_problem(problem, full=True)
+    if as_json:
+        print_json(info)
+        return
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", justify="right")
+    grid.add_column()
+    grid.add_row("name", Text(problem.name))
+    grid.add_row("variant", Text(problem.variant, style="bold"))
+    if "num_nodes" in info:
+        grid.add_row("nodes", f"{info['num_nodes']} ({info['num_clients']} clients, {info['num_depots']} depot(s))")
+    else:
+        grid.add_row("size", str(problem.size))
+    grid.add_row("features", ", ".join(info["features"]) or "-")
+    if "convention" in info:
+        precision = info["precision"]
+        exact = {None: "floating point", 0: "integers"}.get(precision, f"{precision} decimal(s)")
+        grid.add_row("distances", f"{info['convention']} ({exact})"
+                     + ("" if info.get("symmetric", True) else ", asymmetric"))
+    if "total_demand" in info:
+        grid.add_row("total demand", " / ".join(fmt_number(d) for d in info["total_demand"]))
+    if "horizon" in info:
+        grid.add_row("horizon", fmt_number(info["horizon"]))
+    grid.add_row("best known", fmt_number(problem.best_known) if problem.best_known is not None
+                 else Text("unknown", style="dim"))
+    grid.add_row("source", Text(info.get("source") or "-", style="dim"))
+    parts: list[Any] = [grid]
+    if info.get("fleet"):
+        fleet = Table(title="fleet", title_justify="left", show_edge=False)
+        for col in ("type", "count", "capacity", "fixed cost", "depots", "max duration", "profile"):
+            fleet.add_column(col, justify="left" if col in ("type", "profile") else "right")
+        for k, vt in enumerate(info["fleet"]):
+            profile = []
+            if vt["forbidden"]:
+                profile.append(f"{vt['forbidden']} clients forbidden")
+            if vt["preferences"]:
+                profile.append("preferences")
+            fleet.add_row(vt["name"] or str(k), str(vt["count"]),
+                          " / ".join(fmt_number(c) for c in vt["capacity"]) or "unlimited",
+                          fmt_number(vt["fixed_cost"]), f"{vt['start_depot']}->{vt['end_depot']}",
+                          fmt_number(vt["max_duration"]) if vt["max_duration"] is not None else "-",
+                          ", ".join(profile) or "-")
+        parts.append(fleet)
+    console().print(Panel(Group(*parts), title=Text(f"instance {file}"), title_align="left",
+                          expand=False))
+
+
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``key=value`` strings as keyword arguments; numbers become int/float, ``none`` None."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key, raw = key.strip().replace("-", "_"), raw.strip()
+        if not sep or not key:
+            raise InputError(f"--param expects key=value, got {pair!r}", field="--param")
+        if key in params:
+            raise InputError(f"--param {key} given twice", field="--param")
+        value: Any = raw
+        if raw.lower() in ("none", "null"):
+            value = None
+        else:
+            for convert in (int, float):
+                try:
+                    value = convert(raw)
+                    break
+                except ValueError:
+                    pass
+        params[key] = value
+    return params
+
+
+@instances_app.command(help="Generate a seeded instance and save it (.vrp when the format can hold it, "
+                            "else .json).\n\nKinds:\n\n" + _KINDS_HELP)
+def generate(
+    kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False,
+                                        help=f"One of: {', '.join(GENERATORS)}.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", show_default=False,
+                                      help="Where to write: .vrp (CVRPLIB) or .json.")],
+    n: Annotated[int, typer.Option("--n", "-n", help="Clients (cities for tsp/atsp).")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed; the same arguments give the same instance.")] = 0,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
+                                                       help="A generator parameter; repeat for more "
+                                                            "(see 'routeopt instances kinds').")] = None,
+) -> None:
+    problem = generate_problem(kind, n=n, seed=seed, **_parse_params(param or []))
+    path = save(problem, out)
+    c = console()
+    c.print(Text.assemble("wrote ", (str(path), "bold"), f": {problem.name}, {problem.variant}, "
+                                                          f"{problem.size} clients"))
+    if getattr(problem, "source", None):
+        c.print(Text(f"  {problem.source}", style="dim"))
+
+
+@instances_app.command()
+def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False) -> None:
+    """The generator kinds, what each makes, and their parameters."""
+    rows = [{"kind": kind, "description": _first_line(fn), "params": _params(fn)} for kind, fn in GENERATORS.items()]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="instance generators (routeopt instances generate KIND --n N --seed S --out FILE)",
+                  title_justify="left")
+    table.add_column("kind", style="bold")
+    table.add_column("what", overflow="fold")
+    table.add_column("--param keys", overflow="fold")
+    for r in rows:
+        table.add_row(r["kind"], r["description"], ", ".join(r["params"]) or "-")
+    console().print(table)
