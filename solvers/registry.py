@@ -18,6 +18,7 @@ from .base import Budget, Result, Solver, Status
 _REGISTRY: dict[str, str] = {
     "pyvrp": "routeopt.solvers.vrp.pyvrp:PyVRPSolver",
     "ortools": "routeopt.solvers.vrp.ortools:ORToolsSolver",
+    "milp": "routeopt.solvers.vrp.milp:MILPSolver",
 }
 
 # ``auto`` tries these in order and takes the first that supports the instance.

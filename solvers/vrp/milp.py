@@ -1,0 +1,591 @@
+"""Exact VRP by MILP (PuLP over HiGHS or CBC) with cuts separated between re-solves.
+
+Two formulations share one cutting-plane loop:
+
+* ``edges`` (symmetric TSP/CVRP): ``x_e`` on undirected edges, 0..2 on depot edges for CVRP,
+  client degree 2, depot degree ``2K``;
+* ``arcs`` (ATSP, asymmetric CVRP, VRPTW): ``x_ij`` on arcs, in = out = 1 at clients and ``K``
+  at the depot; with time windows, start times with big-M links and lifted MTZ loads.
+
+Both rely on the same family of cuts for client sets ``S``: ``x(inside S) <= |S| - k(S)`` with
+``k(S) = max(1, ceil(d(S) / Q))`` -- subtour elimination for the TSP, rounded capacity
+inequalities for the CVRP. PuLP has no lazy-constraint callback, so the loop is: solve the LP
+relaxation and add cuts found by heuristics (support components at several thresholds, greedy
+growth from each client, a global minimum cut) until none is violated; then solve the MIP, add
+a cut for every violated set in its integer answer, and re-solve. Every round is a relaxation of
+the true problem, so its bound is a valid lower bound; the answer is proved optimal only when a
+MIP solved to optimality has an integer answer violating no cut.
+
+Costs are the problem's distances times ``integer_scale()`` (exact integers when the instance has
+a precision), so the optimality gap can be closed exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from ...errors import UnsupportedError
+from ...instances.vrp import VRP, Route, Solution
+from ..base import Budget, Result, Solver, Status
+
+_EPS = 1e-6
+_HINT = "use solver='pyvrp' or 'ortools' (heuristics) for larger instances"
+# Largest instance (clients) per formulation: beyond these a proof rarely fits in minutes.
+LIMITS = {"TSP": 150, "ATSP": 100, "CVRP": 50, "ACVRP": 30, "VRPTW": 25}
+
+
+def _kind(problem: VRP) -> str:
+    f = problem.features
+    if problem.variant in ("TSP", "ATSP"):
+        return problem.variant
+    if "time_windows" in f:
+        return "VRPTW"
+    return "ACVRP" if "asymmetric" in f else "CVRP"
+
+
+class _Model:
+    """The PuLP model, its cut pool, and the separation routines."""
+
+    def __init__(self, problem: VRP, kind: str):
+        import pulp
+
+        self.p, self.kind = problem, kind
+        self.features = features = problem.features      # computed, not stored: read it once
+        n = self.n = problem.num_nodes
+        self.directed = kind in ("ATSP", "ACVRP", "VRPTW")
+        self.exact = problem.precision is not None
+        scale = problem.integer_scale() if self.exact else 1
+        self.scale = scale
+        cost = np.rint(problem.distance * scale) if self.exact else problem.distance
+        self.demand = problem.demand[:, 0] if "capacity" in features else np.zeros(n)
+        vt = problem.vehicle_types[0]
+        self.Q = vt.capacity[0] if "capacity" in features else math.inf
+        tsp = kind in ("TSP", "ATSP")
+        k_min = 1 if tsp else max(1, math.ceil(self.demand.sum() / self.Q - 1e-9))
+        k_max = 1 if tsp else min(vt.count, problem.num_clients)
+        self.k_range = (k_min, k_max)
+        self.prob = pulp.LpProblem("vrp", pulp.LpMinimize)
+        self.pairs: list[tuple[int, int]] = []
+        for i in range(n):
+            for j in range(n) if self.directed else range(i + 1, n):
+                if i != j and self._arc_possible(i, j):
+                    self.pairs.append((i, j))
+        depot_ub = 1 if tsp else 2
+        self.x = []
+        for i, j in self.pairs:
+            ub = depot_ub if (not self.directed and i == 0) else 1
+            self.x.append(self.var(f"x_{i}_{j}", 0, ub, pulp.LpInteger))
+        self.prob += pulp.lpSum(float(cost[i, j]) * v for (i, j), v in zip(self.pairs, self.x))
+        self.K = self.var("K", k_min, k_max, pulp.LpInteger)
+        inc: list[list[Any]] = [[] for _ in range(n)]
+        out: list[list[Any]] = [[] for _ in range(n)]
+        for (i, j), v in zip(self.pairs, self.x):
+            out[i].append(v)
+            inc[j].append(v)
+        for c in range(1, n):
+            if self.directed:
+                self.prob += pulp.lpSum(out[c]) == 1
+                self.prob += pulp.lpSum(inc[c]) == 1
+            else:
+                self.prob += pulp.lpSum(out[c] + inc[c]) == 2
+        if self.directed:
+            self.prob += pulp.lpSum(out[0]) == self.K
+            self.prob += pulp.lpSum(inc[0]) == self.K
+        else:
+            self.prob += pulp.lpSum(out[0]) == 2 * self.K
+        self.index = {pair: k for k, pair in enumerate(self.pairs)}
+        self.cuts: set[frozenset[int]] = set()
+        if self.directed:          # 2-cycles between clients: the smallest subtours
+            for i, j in self.pairs:
+                if 0 < i < j and (j, i) in self.index:
+                    self._add_cut(frozenset((i, j)))
+        if kind == "VRPTW":
+            self._add_times_and_loads()
+
+    # ------------------------------------------------------------------ formulation
+    def var(self, name: str, low: float, up: float, cat: str = "Continuous"):
+        import pulp
+
+        if hasattr(self.prob, "add_variable"):          # PuLP >= 3.3 (the 4.0 spelling)
+            return self.prob.add_variable(name, low, up, cat)
+        return pulp.LpVariable(name, low, up, cat)
+
+    def _arc_possible(self, i: int, j: int) -> bool:
+        p = self.p
+        if i and j and "capacity" in self.features and p.demand[i, 0] + p.demand[j, 0] > self.Q + _EPS:
+            return False
+        if p.time_windows is not None and i and j:
+            tw, s = p.time_windows, p.service_time
+            svc = 0.0 if s is None else s[i]
+            if tw[i, 0] + svc + p.duration[i, j] > tw[j, 1] + _EPS:
+                return False     # time windows are only modelled on arcs
+        return True
+
+    def _add_times_and_loads(self) -> None:
+        import pulp
+
+        p, n = self.p, self.n
+        tw = p.time_windows.copy()
+        svc = np.zeros(n) if p.service_time is None else p.service_time
+        finite = np.isfinite(tw[:, 1])
+        if not finite.all():
+            tw[~finite, 1] = tw[finite, 1].max(initial=0) + p.duration.max() * n + svc.sum()
+        dur = p.duration
+        t = [None] + [self.var(f"t_{j}", max(tw[j, 0], tw[0, 0] + dur[0, j]), tw[j, 1])
+                      for j in range(1, n)]
+        loads = "capacity" in self.features
+        d, Q = self.demand, self.Q
+        u = [None] + [self.var(f"u_{j}", d[j], Q) for j in range(1, n)] if loads else None
+        for (i, j), v in zip(self.pairs, self.x):
+            if i == 0:
+                continue
+            if j == 0:   # back at the depot by its closing time
+                big = max(0.0, tw[i, 1] + svc[i] + dur[i, 0] - tw[0, 1])
+                self.prob += t[i] + svc[i] + dur[i, 0] <= tw[0, 1] + big * (1 - v)
+                continue
+            big = max(0.0, tw[i, 1] + svc[i] + dur[i, j] - tw[j, 0])
+            self.prob += t[j] >= t[i] + svc[i] + dur[i, j] - big * (1 - v)
+            if loads:
+                back = self.x[self.index[(j, i)]] if (j, i) in self.index else 0
+                self.prob += u[j] >= u[i] + d[j] - Q * (1 - v) + (Q - d[i] - d[j]) * back
+
+    def _k(self, S) -> int:
+        return max(1, math.ceil(self.demand[list(S)].sum() / self.Q - 1e-9)) if self.Q < math.inf else 1
+
+    def _add_cut(self, S: frozenset[int]) -> None:
+        """x(inside S) <= |S| - k(S), i.e. at least k(S) vehicles enter S."""
+        import pulp
+
+        self.cuts.add(S)
+        members = sorted(S)
+        terms = [self.x[self.index[(i, j)]] for i in members for j in members
+                 if (i, j) in self.index]
+        self.prob += pulp.lpSum(terms) <= len(S) - self._k(S)
+
+    # ------------------------------------------------------------------ separation
+    def weights(self) -> np.ndarray:
+        """Symmetric matrix W with W[i, j] = x_ij (+ x_ji); every client has W-degree 2."""
+        w = np.zeros((self.n, self.n))
+        for (i, j), v in zip(self.pairs, self.x):
+            val = v.varValue or 0.0
+            w[i, j] += val
+            w[j, i] += val
+        return w
+
+    def separate(self, w: np.ndarray, fractional: bool) -> int:
+        """Add cuts violated by W; returns how many were new."""
+        from scipy.sparse.csgraph import connected_components
+
+        n, found = self.n, {}
+
+        def consider(S) -> None:
+            S = frozenset(int(c) for c in S)
+            if not S or S in self.cuts or S in found:
+                return
+            idx = np.fromiter(S, int)
+            boundary = 2 * len(S) - w[np.ix_(idx, idx)].sum()   # x(δ(S)) (twice x(δ+(S)) on arcs)
+            if boundary < 2 * self._k(S) - 1e-4:
+                found[S] = boundary - 2 * self._k(S)
+
+        clients = w[1:, 1:]
+        for thr in ((0.5,) if not fractional else (_EPS, 0.3, 0.5, 0.7)):
+            count, labels = connected_components(clients > thr, directed=False)
+            for c in range(count):
+                consider(np.flatnonzero(labels == c) + 1)
+        if fractional and not found and self.Q < math.inf:
+            self._greedy(w, consider)
+        if fractional and not found and n > 3:
+            for side in _min_cut_sides(w):
+                consider(side)
+        for S in sorted(found, key=found.get)[:max(10, n)]:
+            self._add_cut(S)
+        return len(found)
+
+    def _greedy(self, w: np.ndarray, consider) -> None:
+        """Grow a set from every client, adding the most connected client each step; the
+        boundary changes by ``2 - 2 x(j, S)`` when client ``j`` joins (its W-degree is 2)."""
+        n, d = self.n, self.demand
+        for seed in range(1, n):
+            inside = np.zeros(n, bool)
+            inside[seed] = True
+            conn = w[seed].copy()
+            boundary, load = 2.0, d[seed]
+            for _ in range(n - 2):
+                conn[0] = -1
+                conn[inside] = -1
+                j = int(np.argmax(conn))
+                if conn[j] <= _EPS:
+                    break
+                inside[j] = True
+                boundary += 2 - 2 * conn[j]
+                load += d[j]
+                conn += w[j]
+                if boundary < 2 * math.ceil(load / self.Q - 1e-9) - 1e-4:
+                    consider(np.flatnonzero(inside))
+
+    # ------------------------------------------------------------------ answers
+    def successors(self) -> dict[int, int]:
+        """Next node of each node in an integer TSP answer (a union of cycles)."""
+        if self.directed:
+            return {i: j for (i, j), v in zip(self.pairs, self.x) if (v.varValue or 0) > 0.5}
+        adj: dict[int, list[int]] = {i: [] for i in range(self.n)}
+        for (i, j), v in zip(self.pairs, self.x):
+            if (v.varValue or 0) > 0.5:
+                adj[i].append(j)
+                adj[j].append(i)
+        succ: dict[int, int] = {}
+        for start in range(self.n):
+            if start in succ:
+                continue
+            prev, cur = None, start
+            while cur not in succ:
+                nxt = adj[cur][0] if adj[cur][0] != prev else adj[cur][1]
+                succ[cur], prev, cur = nxt, cur, nxt
+        return succ
+
+    def routes(self, w: np.ndarray) -> list[list[int]]:
+        """Routes of an integer answer (clients in visiting order), then its subtours if any."""
+        routes = []
+        if self.directed:
+            succ = {i: j for (i, j), v in zip(self.pairs, self.x) if (v.varValue or 0) > 0.5 and i}
+            for (i, j), v in zip(self.pairs, self.x):
+                if i == 0 and j and (v.varValue or 0) > 0.5:
+                    route = [j]
+                    while succ[route[-1]] != 0:
+                        route.append(succ[route[-1]])
+                    routes.append(route)
+            seen = {c for r in routes for c in r}
+            for c in range(1, self.n):        # subtours, when the answer violates cuts
+                if c not in seen:
+                    cycle = [c]
+                    while succ[cycle[-1]] != c:
+                        cycle.append(succ[cycle[-1]])
+                    seen.update(cycle)
+                    routes.append(cycle)
+            return routes
+        adj = w > 0.5
+        seen = set()
+        starts = [int(j) for j in np.flatnonzero(w[0] > 0.5)]
+        starts += [c for c in range(1, self.n) if c not in starts]   # then subtours, if any
+        for j in starts:
+            if j in seen:
+                continue
+            route, prev = [j], 0
+            seen.add(j)
+            while True:
+                nxt = [int(k) for k in np.flatnonzero(adj[route[-1]]) if k and k != prev and k not in seen]
+                if not nxt:
+                    break
+                prev = route[-1]
+                route.append(nxt[0])
+                seen.add(nxt[0])
+            routes.append(route)
+        return routes
+
+
+def _nearest_neighbour(distance: np.ndarray) -> list[int]:
+    """Clients in nearest-neighbour order from the depot."""
+    n = distance.shape[0]
+    free = np.ones(n, bool)
+    free[0], tour = False, [0]
+    for _ in range(n - 1):
+        row = np.where(free, distance[tour[-1]], np.inf)
+        tour.append(int(np.argmin(row)))
+        free[tour[-1]] = False
+    return tour[1:]
+
+
+def _split(problem: VRP, giant: list[int], max_routes: int) -> Solution | None:
+    """Best cut of ``giant`` into at most ``max_routes`` consecutive feasible routes (Prins' split)."""
+    n = len(giant)
+    cost: dict[tuple[int, int], float] = {}
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            e = problem.evaluate(Solution([Route(giant[i:j])]))
+            broken = {v.kind for v in e.violations} - {"missing"}   # the other routes serve the rest
+            if "capacity" in broken:
+                break                           # longer segments carry even more
+            if not broken:
+                cost[i, j] = e.objective
+    best = np.full((max_routes + 1, n + 1), np.inf)
+    back = np.zeros((max_routes + 1, n + 1), dtype=int)
+    best[0, 0] = 0.0
+    for k in range(1, max_routes + 1):
+        for (i, j), c in cost.items():
+            if best[k - 1, i] + c < best[k, j]:
+                best[k, j], back[k, j] = best[k - 1, i] + c, i
+    k = int(np.argmin(best[:, n]))
+    if not np.isfinite(best[k, n]):
+        return None
+    routes, j = [], n
+    while k:
+        i = back[k, j]
+        routes.append(Route(giant[i:j]))
+        j, k = i, k - 1
+    return Solution(routes[::-1])
+
+
+def _patch_tour(distance: np.ndarray, succ: dict[int, int]) -> list[int]:
+    """One tour from the subtours of ``succ``: merge each into the tour at the cheapest pair of
+    arcs to exchange (either orientation). Returns the clients in order after the depot."""
+    cycles, left = [], set(succ)
+    while left:
+        c = [min(left)] if 0 not in left else [0]
+        while succ[c[-1]] != c[0]:
+            c.append(succ[c[-1]])
+        left -= set(c)
+        cycles.append(c)
+    tour = next(c for c in cycles if c[0] == 0)
+    for other in sorted((c for c in cycles if c[0] != 0), key=len, reverse=True):
+        a = np.array(tour)
+        best = None
+        for b in (np.array(other), np.array(other[::-1])):
+            a1, b1 = np.roll(a, -1), np.roll(b, -1)
+            delta = (distance[a[:, None], b1[None, :]] + distance[b[None, :], a1[:, None]]
+                     - distance[a, a1][:, None] - distance[b, b1][None, :])
+            k, m = np.unravel_index(int(np.argmin(delta)), delta.shape)
+            if best is None or delta[k, m] < best[0]:
+                best = (delta[k, m], k, np.roll(b, -(m + 1)).tolist())
+        _, k, part = best
+        tour = tour[: k + 1] + part + tour[k + 1:]
+    return tour[1:]
+
+
+def _min_cut_sides(w: np.ndarray) -> list[np.ndarray]:
+    """For each client t, the t side of a minimum cut between the depot and t in W
+    (max-flow in integer micro-units; a set is tried once)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+    n = w.shape[0]
+    cap = np.floor(np.where(w > _EPS, w, 0) * 1e6).astype(np.int32)
+    graph = csr_matrix(cap)
+    done = np.zeros(n, bool)
+    sides = []
+    for t in range(1, n):
+        if done[t]:
+            continue
+        res = maximum_flow(graph, 0, t)
+        if res.flow_value >= 2e6 - 100:
+            continue
+        residual = graph - res.flow
+        residual.data[residual.data < 0] = 0
+        residual.eliminate_zeros()
+        reach = breadth_first_order(residual, 0, directed=True, return_predecessors=False)
+        side = np.ones(n, bool)
+        side[reach] = False
+        done |= side
+        sides.append(np.flatnonzero(side))
+    return sides
+
+
+def _highs_class():
+    """PuLP's HiGHS interface with the model loaded in bulk: PuLP sets integrality one column at
+    a time, which costs HiGHS quadratic time (0.6 s for the 4950 edges of a 100-node TSP)."""
+    import highspy
+    import pulp
+
+    class BulkHiGHS(pulp.HiGHS):
+        def buildSolverModel(self, lp):
+            inf, h = highspy.kHighsInf, lp.solverModel
+            sign = -1 if lp.sense == pulp.LpMaximize else 1
+            variables = lp.variables()
+            for k, v in enumerate(variables):
+                v.index = k
+            cost = np.array([sign * lp.objective.get(v, 0.0) for v in variables], dtype=float)
+            lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], dtype=float)
+            upper = np.array([inf if v.upBound is None else v.upBound for v in variables], dtype=float)
+            empty = np.zeros(0, dtype=np.int32)
+            h.addCols(len(variables), cost, lower, upper, 0, empty, empty, np.zeros(0))
+            if self.mip:
+                ints = np.array([v.index for v in variables if v.cat == pulp.LpInteger], dtype=np.int32)
+                if ints.size:
+                    h.changeColsIntegrality(ints.size, ints, np.full(ints.size, highspy.HighsVarType.kInteger))
+            starts, index, value, rlo, rup = [], [], [], [], []
+            constraints = lp.constraints() if callable(lp.constraints) else lp.constraints.values()
+            for k, c in enumerate(constraints):
+                c.index = k
+                starts.append(len(index))
+                for v, a in c.items():
+                    if a:
+                        index.append(v.index)
+                        value.append(a)
+                lb, ub = c.getLb(), c.getUb()
+                rlo.append(-inf if lb is None else lb)
+                rup.append(inf if ub is None else ub)
+            h.addRows(len(starts), np.array(rlo, dtype=float), np.array(rup, dtype=float), len(index),
+                      np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
+                      np.array(value, dtype=float))
+
+    return BulkHiGHS
+
+
+class MILPSolver(Solver):
+    """Exact MILP with iterative cut separation: TSP/ATSP (DFJ), CVRP (rounded capacity cuts),
+    small VRPTW / asymmetric CVRP (arcs, big-M start times, lifted MTZ loads)."""
+
+    name = "milp"
+    family = "vrp"
+    kind = "exact"
+    supports = frozenset({"asymmetric", "capacity", "time_windows", "service_times"})
+    max_size = max(LIMITS.values())
+    library = "pulp"
+    description = ("Exact MILP (PuLP + HiGHS or CBC): DFJ subtour and rounded capacity cuts "
+                   "separated between re-solves; big-M time windows. Small instances only.")
+
+    def check(self, problem) -> None:
+        # Size first, per formulation and with a hint; then what the base class checks.
+        if problem.family == self.family and not problem.features - self.supports:
+            kind = _kind(problem)
+            if problem.size > LIMITS[kind]:
+                raise UnsupportedError(
+                    f"solver 'milp' proves {kind} optimality for at most {LIMITS[kind]} clients; "
+                    f"'{problem.name}' has {problem.size}: {_HINT}")
+        super().check(problem)
+        backend = self.options.get("backend", "highs")
+        if backend not in ("highs", "cbc"):
+            raise UnsupportedError(f"solver 'milp' has backends 'highs' and 'cbc', not '{backend}'")
+
+    # ------------------------------------------------------------------ one solve
+    def _run(self, model: _Model, mip: bool, seconds: float, threads: int, seed: int):
+        """Solve the current model; returns (has_solution, proved_optimal, bound or None)."""
+        import pulp
+
+        gap_abs = 0.999 if model.exact else 1e-7
+        if self.options.get("backend", "highs") == "cbc":
+            import warnings
+
+            with warnings.catch_warnings():   # PuLP 3.3 deprecates its bundled CBC for 4.0
+                warnings.simplefilter("ignore", DeprecationWarning)
+                solver = pulp.PULP_CBC_CMD(mip=mip, msg=False, timeLimit=max(0.1, seconds),
+                                           threads=threads, gapRel=0, gapAbs=gap_abs)
+            model.prob.solve(solver)
+            optimal = model.prob.sol_status == pulp.LpSolutionOptimal
+            has = model.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+            infeasible = model.prob.status == pulp.LpStatusInfeasible
+            bound = pulp.value(model.prob.objective) if optimal else None
+            return (has, optimal, bound, infeasible), model.prob.solutionTime
+        import highspy
+
+        # HiGHS keeps one thread pool per process, sized by the first run; a later run asking
+        # for another size (here or in another module) fails unless the pool is rebuilt.
+        highspy.Highs.resetGlobalScheduler(True)
+        solver = _highs_class()(mip=mip, msg=False, timeLimit=seconds, threads=threads,
+                            gapRel=0, gapAbs=gap_abs, random_seed=seed,
+                            mip_feasibility_tolerance=1e-9, primal_feasibility_tolerance=1e-9)
+        model.prob.solve(solver)
+        h = model.prob.solverModel
+        status, info = h.getModelStatus(), h.getInfo()
+        if status == highspy.HighsModelStatus.kNotset:
+            raise RuntimeError("HiGHS did not run (model status kNotset)")
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        infeasible = status == highspy.HighsModelStatus.kInfeasible
+        has = info.primal_solution_status == 2
+        if mip:
+            bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+        else:
+            bound = info.objective_function_value if optimal else None
+        return (has, optimal, bound, infeasible), h.getRunTime()
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        start = time.perf_counter()
+        kind = _kind(problem)
+        meta: dict[str, Any] = {"formulation": kind, "backend": self.options.get("backend", "highs")}
+        if problem.num_clients <= 1:
+            sol = Solution([Route(list(problem.clients))] if problem.num_clients else [])
+            return Result(self.name, problem.name, Status.OPTIMAL, solution=sol,
+                          bound=problem.evaluate(sol).objective, metadata=meta)
+        model = _Model(problem, kind)
+        if model.k_range[0] > model.k_range[1]:
+            return Result(self.name, problem.name, Status.INFEASIBLE, metadata=meta,
+                          message=f"the demand needs {model.k_range[0]} vehicles; the fleet has "
+                                  f"{model.k_range[1]}")
+
+        overhead = [0.05]   # PuLP's model building and our separation, per round (the worst seen)
+
+        def left() -> float:
+            return budget.time_limit - (time.perf_counter() - start) - overhead[0]
+
+        last_end = [None]
+
+        def run(mip: bool):
+            # Non-solver time of a round: separating cuts before it, building the model in it.
+            t0 = time.perf_counter()
+            between = 0.0 if last_end[0] is None else t0 - last_end[0]
+            outcome, solver_time = self._run(model, mip, left(), budget.threads, budget.seed)
+            last_end[0] = time.perf_counter()
+            overhead[0] = max(overhead[0], 1.5 * (between + last_end[0] - t0 - solver_time) + 0.02)
+            return outcome
+
+        bound, rounds, lp_rounds = -math.inf, 0, 0
+        best: Solution | None = None
+        # Something to return however short the time limit.
+        giant = _nearest_neighbour(problem.distance)
+        best = (Solution([Route(giant)]) if kind in ("TSP", "ATSP")
+                else _split(problem, giant, model.k_range[1]))
+
+        def better(candidate: Solution) -> bool:
+            e = problem.evaluate(candidate)
+            return e.feasible and (best is None or e.objective < problem.evaluate(best).objective)
+        # Cutting planes on the LP relaxation first: cheap rounds, and most cuts a MIP needs.
+        while left() > 0.1 and lp_rounds < 200:
+            has, optimal, lp_bound, infeasible = run(False)
+            lp_rounds += 1
+            if infeasible:
+                return Result(self.name, problem.name, Status.INFEASIBLE, metadata=meta,
+                              message="the LP relaxation is infeasible: no solution exists")
+            if not optimal:
+                break
+            bound = max(bound, lp_bound)
+            if not model.separate(model.weights(), fractional=True):
+                break
+        proved = False
+        while left() > 0.1:
+            has, optimal, mip_bound, infeasible = run(True)
+            rounds += 1
+            if infeasible:
+                return Result(self.name, problem.name, Status.INFEASIBLE, metadata=meta,
+                              message="the MILP is infeasible: no solution exists")
+            if mip_bound is not None:
+                bound = max(bound, mip_bound)
+            if not has:
+                break
+            w = np.rint(model.weights())
+            if model.separate(w, fractional=False):
+                if kind in ("TSP", "ATSP"):     # an integer answer with subtours: patch it
+                    repaired = Solution([Route(_patch_tour(problem.distance, model.successors()))])
+                else:                            # or split its pieces, end to end, into routes
+                    repaired = _split(problem, [c for r in model.routes(w) for c in r], model.k_range[1])
+                if repaired is not None and better(repaired):
+                    best = repaired
+                continue
+            sol = Solution([Route(r) for r in model.routes(w)])
+            found = problem.evaluate(sol)
+            if found.feasible:
+                if best is None or found.objective <= problem.evaluate(best).objective:
+                    best = sol
+                proved = optimal
+            else:   # feasible for the model only within its tolerances: keep the bound, claim nothing
+                meta["rejected"] = found.violations[0].message
+            break
+        meta.update({"lp_rounds": lp_rounds, "mip_rounds": rounds, "cuts": len(model.cuts)})
+        bound_out = None
+        if math.isfinite(bound):
+            bound_out = (math.ceil(bound - 1e-6) if model.exact else bound) / model.scale
+        if best is None:
+            return Result(self.name, problem.name, Status.NO_SOLUTION, bound=bound_out, metadata=meta,
+                          message="no cut-free integer solution within the time limit")
+        objective = problem.evaluate(best).objective
+        if proved:
+            bound_out = objective
+        elif bound_out is not None and bound_out >= objective - 1e-9 * max(1.0, abs(objective)):
+            proved, bound_out = True, objective
+        return Result(self.name, problem.name, Status.OPTIMAL if proved else Status.FEASIBLE,
+                      objective=objective, bound=bound_out, solution=best, metadata=meta)
+
+
+__all__ = ["MILPSolver", "LIMITS"]

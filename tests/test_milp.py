@@ -1,0 +1,168 @@
+"""The exact MILP solver: proofs checked against known optima, brute force and PyVRP."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import routeopt
+from routeopt import Result, Status
+from routeopt.errors import UnsupportedError
+from routeopt.instances.formats import load
+from routeopt.solvers import registry
+from routeopt.solvers.vrp.milp import MILPSolver
+from tests.conftest import shared
+
+if "milp" not in registry._REGISTRY:       # until the registry lists it
+    routeopt.register("milp", MILPSolver)
+
+
+def check(problem, result: Result, optimal: bool = True) -> None:
+    """Feasible, scored by the problem itself, and a bound that never exceeds the objective."""
+    if optimal:
+        assert result.status == Status.OPTIMAL, (result.status, result.message)
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE), (result.status, result.message)
+    evaluation = problem.evaluate(result.solution)
+    assert evaluation.feasible, evaluation.violations
+    assert result.objective == pytest.approx(evaluation.objective)
+    assert result.bound is not None and result.bound <= result.objective + 1e-9
+    if result.status == Status.OPTIMAL:
+        assert result.bound == pytest.approx(result.objective)
+
+
+def held_karp(d: np.ndarray) -> float:
+    """Optimal tour length by dynamic programming over subsets (independent of any solver)."""
+    n = d.shape[0]
+    best = {(1 << j, j): d[0, j] for j in range(1, n)}
+    for size in range(2, n):
+        for subset in itertools.combinations(range(1, n), size):
+            mask = sum(1 << j for j in subset)
+            for j in subset:
+                prev = mask ^ (1 << j)
+                best[mask, j] = min(best[prev, k] + d[k, j] for k in subset if k != j)
+    full = (1 << n) - 2
+    return min(best[full, j] + d[j, 0] for j in range(1, n))
+
+
+def brute_force_tour(d: np.ndarray) -> float:
+    n = d.shape[0]
+    return min(sum(d[a, b] for a, b in zip((0, *perm), (*perm, 0)))
+               for perm in itertools.permutations(range(1, n)))
+
+
+@pytest.mark.parametrize("name,optimum", [("E-n13-k4", 247), ("P-n16-k8", 450), ("A-n32-k5", 784)])
+def test_proves_cvrplib_optimum(name, optimum):
+    problem = load(shared("cvrp-small", f"{name}.vrp"))
+    result = routeopt.solve(problem, solver="milp", time_limit=120)
+    check(problem, result)
+    assert result.objective == optimum
+    assert result.bound == optimum
+    assert result.metadata["formulation"] == "CVRP"
+
+
+def test_tsp_matches_held_karp():
+    problem = routeopt.generate("tsp", n=9, seed=3)
+    result = routeopt.solve(problem, solver="milp", time_limit=30)
+    check(problem, result)
+    assert result.objective == pytest.approx(held_karp(problem.distance), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_atsp_matches_brute_force(seed):
+    problem = routeopt.generate("atsp", n=8, seed=seed)
+    assert problem.variant == "ATSP"
+    result = routeopt.solve(problem, solver="milp", time_limit=30)
+    check(problem, result)
+    assert result.objective == brute_force_tour(problem.distance)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tsp30_optimal_never_worse_than_pyvrp(seed):
+    problem = routeopt.generate("tsp", n=30, seed=seed)
+    result = routeopt.solve(problem, solver="milp", time_limit=60)
+    check(problem, result)
+    heuristic = routeopt.solve(problem, solver="pyvrp", time_limit=1)
+    assert result.objective <= heuristic.objective + 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vrptw_optimal_never_worse_than_pyvrp(seed):
+    problem = routeopt.generate("vrptw", n=8, seed=seed)
+    assert problem.variant == "VRPTW"
+    result = routeopt.solve(problem, solver="milp", time_limit=60)
+    check(problem, result)
+    assert result.metadata["formulation"] == "VRPTW"
+    heuristic = routeopt.solve(problem, solver="pyvrp", time_limit=1)
+    assert result.objective <= heuristic.objective + 1e-9
+
+
+def test_asymmetric_cvrp_optimal_never_worse_than_pyvrp():
+    problem = routeopt.generate("acvrp", n=10, seed=0)
+    result = routeopt.solve(problem, solver="milp", time_limit=60)
+    check(problem, result)
+    heuristic = routeopt.solve(problem, solver="pyvrp", time_limit=1)
+    assert result.objective <= heuristic.objective
+
+
+@pytest.mark.parametrize("time_limit", [0.3, 1.0])
+def test_short_time_limit_never_claims_a_false_optimum(time_limit):
+    problem = load(shared("cvrp-small", "A-n32-k5.vrp"))
+    result = routeopt.solve(problem, solver="milp", time_limit=time_limit)
+    assert result.runtime < time_limit + 0.5
+    assert result.status in (Status.FEASIBLE, Status.NO_SOLUTION), result.status
+    assert result.bound is None or result.bound <= 784
+    if result.status == Status.FEASIBLE:
+        check(problem, result, optimal=False)
+        assert result.objective >= 784
+
+
+def test_short_time_limit_on_tsp_returns_a_tour_and_a_bound():
+    problem = routeopt.generate("tsp", n=100, seed=0)
+    result = routeopt.solve(problem, solver="milp", time_limit=1)
+    assert result.runtime < 1.5
+    check(problem, result, optimal=False)
+    if result.status == Status.OPTIMAL:     # only if really proved
+        assert result.objective == pytest.approx(7.871863269, abs=1e-6)
+
+
+def test_too_big_is_refused_with_a_hint():
+    with pytest.raises(UnsupportedError, match="pyvrp"):
+        routeopt.solve(routeopt.generate("tsp", n=200, seed=0), solver="milp", time_limit=1)
+    with pytest.raises(UnsupportedError, match="at most 50 clients"):
+        routeopt.solve(routeopt.generate("cvrp", n=80, seed=0), solver="milp", time_limit=1)
+
+
+def test_unsupported_features_are_named():
+    with pytest.raises(UnsupportedError, match="multi_depot"):
+        routeopt.solve(routeopt.generate("mdvrp", n=10, seed=0), solver="milp", time_limit=1)
+
+
+def test_cbc_backend():
+    problem = load(shared("cvrp-small", "E-n13-k4.vrp"))
+    result = routeopt.solve(problem, solver="milp", time_limit=60, backend="cbc")
+    check(problem, result)
+    assert result.objective == 247
+    tsp = routeopt.generate("tsp", n=9, seed=3)
+    result = routeopt.solve(tsp, solver="milp", time_limit=60, backend="cbc")
+    check(tsp, result)
+    assert result.objective == pytest.approx(held_karp(tsp.distance), abs=1e-9)
+
+
+def test_threads_can_change_between_runs():
+    problem = routeopt.generate("tsp", n=20, seed=5)
+    first = routeopt.solve(problem, solver="milp", time_limit=30, threads=2)
+    second = routeopt.solve(problem, solver="milp", time_limit=30, threads=1)
+    check(problem, first)
+    check(problem, second)
+    assert first.objective == pytest.approx(second.objective)
+
+
+@pytest.mark.slow
+def test_tsp100_proved_optimal():
+    problem = routeopt.generate("tsp", n=100, seed=0)
+    result = routeopt.solve(problem, solver="milp", time_limit=300)
+    check(problem, result)
+    heuristic = routeopt.solve(problem, solver="pyvrp", time_limit=5)
+    assert result.objective <= heuristic.objective + 1e-9
