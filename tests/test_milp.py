@@ -16,7 +16,6 @@ from routeopt.solvers.vrp.milp import MILPSolver
 from tests.conftest import shared
 
 if "milp" not in registry._REGISTRY:       # until the registry lists it
-    routeopt.register("milp", MILPSolver)
 
 
 def check(problem, result: Result, optimal: bool = True) -> None:

@@ -193,7 +193,20 @@ def test_registry_lists_solvers_with_support():
     names = {d["name"]: d for d in routeopt.list_solvers("vrp")}
     assert {"pyvrp", "ortools"} <= set(names)
     assert "time_windows" in names["ortools"]["supports"]
-    assert registry.choose(routeopt.generate("vrptw", n=5, seed=0)) == "pyvrp"
+
+
+
+def test_auto_rule_exact_when_it_can_prove_else_best_heuristic():
+    small_tsp = routeopt.generate("tsp", n=30, seed=0)
+    assert registry.choose(small_tsp, routeopt.Budget(time_limit=10)) == "milp"
+    assert registry.choose(small_tsp, routeopt.Budget(time_limit=1)) == "pyvrp"      # too short to prove
+    big_cvrp = routeopt.generate("cvrp", n=200, seed=0)
+    assert registry.choose(big_cvrp, routeopt.Budget(time_limit=60)) == "pyvrp"       # too big to prove
+    md = routeopt.generate("mdvrp", n=10, seed=0)
+    assert registry.choose(md, routeopt.Budget(time_limit=60)) == "pyvrp"             # milp lacks multi_depot
+    result = routeopt.solve(small_tsp, time_limit=10)
+    assert result.solver == "milp" and result.status == Status.OPTIMAL
+    check(small_tsp, result)
 
 
 def test_bad_solver_option_is_one_line():

@@ -1,0 +1,282 @@
+"""The project's own VRP heuristic: construction, granular local search, ruin and recreate.
+
+Method (single depot, one vehicle type with a count limit; capacity, time windows, service
+times, asymmetric matrices):
+
+1. Construction: Clarke-Wright parallel savings (``s_ij = d_i0 + d_0j - d_ij``, directed, so it
+   is valid for asymmetric matrices), sweep by polar angle (needs coordinates) or nearest
+   neighbour. Routes beyond the fleet are dissolved and their clients inserted at least cost.
+2. Local search (first improvement) over granular neighbour lists (the ``neighbours`` nearest
+   clients, default 30): relocate and Or-opt of 1-3 clients, swaps and small cross-exchanges of
+   up to 3+3 clients, 2-opt* (tails exchange), intra-route Or-opt, swap and 2-opt (priced by
+   walking the new route, so reversals are exact on asymmetric matrices and with time windows),
+   moves into an empty route. Capacity excess and time warp are penalised with weights that
+   adapt towards 45 % feasible local optima; infeasible optima are repaired with 10x penalties.
+3. Iterated local search: SISR-style ruin (strings around a random client in nearby routes)
+   and greedy recreate with blinks, then local search; simulated-annealing acceptance with a
+   temperature decaying geometrically over the budget; the best feasible solution is kept.
+
+The kernels (``local_kernels``) are compiled by numba with ``cache=True``: the first run on a
+machine compiles them (tens of seconds) and writes the cache next to the module; later processes
+load it in about a second. That time is spent *inside* the budget (the solver's clock starts on
+entry) and reported as ``metadata["compile_time"]``; call ``warm_up()`` beforehand to keep it out.
+The clock is checked between chunks of ruin-and-recreate steps sized to about 20 ms.
+With ``iterations=N`` the search stops after N steps and is reproducible for a given seed
+(the temperature then follows the step count, not the clock).
+
+>>> import routeopt
+>>> p = routeopt.generate("cvrp", n=20, seed=0)
+>>> routeopt.solve(p, solver="local", time_limit=1, iterations=200).status.value   # doctest: +SKIP
+'FEASIBLE'
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from ...errors import UnsupportedError
+from ...instances.vrp import VRP, Route, Solution
+from ..base import Budget, Result, Solver, Status
+from .common import BIG, to_integers
+
+CONSTRUCTIONS = ("savings", "sweep", "nearest")
+_WARM = False
+
+
+def warm_up() -> float:
+    """Compile (or load from the numba cache) every kernel once per process; returns seconds."""
+    global _WARM
+    if _WARM:
+        return 0.0
+    start = time.perf_counter()
+    from ...instances.vrp import VehicleType
+    xy = np.array([[0, 0], [1, 2], [3, 1], [2, 4], [5, 5], [4, 0]], dtype=float)
+    d = np.rint(np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * 10)
+    tiny = VRP(distance=d, demand=[0, 1, 1, 1, 1, 1], coordinates=xy,
+               time_windows=[[0, 1000]] * 6, service_time=[0, 1, 1, 1, 1, 1], name="warm-up",
+               vehicle_types=[VehicleType(count=5, capacity=(3,))])
+    _run(tiny, Budget(time_limit=5.0, seed=0), {"iterations": 3}, time.perf_counter())
+    _WARM = True
+    return time.perf_counter() - start
+
+
+class LocalSearchSolver(Solver):
+    """Built-in iterated local search with ruin and recreate (numba-compiled)."""
+
+    name = "local"
+    family = "vrp"
+    kind = "heuristic"
+    library = "numba"
+    supports = frozenset({"capacity", "asymmetric", "time_windows", "service_times"})
+    description = ("built-in construction (savings, sweep, nearest) + granular local search + "
+                   "ruin and recreate; capacity, time windows, asymmetric; one depot and fleet")
+
+    def check(self, problem: VRP) -> None:
+        super().check(problem)
+        construction = self.options.get("construction", "savings")
+        if construction not in CONSTRUCTIONS:
+            raise UnsupportedError(f"solver 'local' has no construction '{construction}' "
+                                   f"(choose one of {', '.join(CONSTRUCTIONS)})")
+        if construction == "sweep" and problem.coordinates is None:
+            raise UnsupportedError(f"construction 'sweep' needs coordinates, which instance "
+                                   f"'{problem.name}' lacks; use 'savings' or 'nearest'")
+        if len(problem.vehicle_types) != 1:
+            raise UnsupportedError("solver 'local' does not support several vehicle types")
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        start = time.perf_counter()
+        compile_time = warm_up()
+        return _run(problem, budget, self.options, start, compile_time)
+
+
+# ----------------------------------------------------------------------------- driver
+def _neighbours(D: np.ndarray, k: int) -> np.ndarray:
+    n = D.shape[0]
+    sym = (D + D.T).astype(float)
+    sym[:, 0] = np.inf
+    np.fill_diagonal(sym, np.inf)
+    k = max(1, min(k, n - 2))
+    nb = np.argsort(sym, axis=1, kind="stable")[:, :k]
+    nb[0] = nb[1] if n > 1 else 0
+    return np.ascontiguousarray(nb, dtype=np.int64)
+
+
+def _construct(method: str, problem: VRP, prob: tuple, kernels) -> list[list[int]]:
+    D, T, svc, early, late, dem, neigh, par = prob
+    n = D.shape[0]
+    cap, use_tw = int(par[0]), bool(par[1])
+    if method == "savings":
+        i, j = np.nonzero(np.ones((n, n), dtype=bool)) if n <= 1500 else (
+            np.repeat(np.arange(n), neigh.shape[1]), neigh.ravel())
+        keep = (i != j) & (i > 0) & (j > 0)
+        i, j = i[keep], j[keep]
+        s = D[i, 0] + D[0, j] - D[i, j]
+        order = np.argsort(-s, kind="stable")
+        flat = np.empty(2 * n, dtype=np.int64)
+        m = kernels.savings(prob, i[order].astype(np.int64), j[order].astype(np.int64), flat)
+        return _unflat(flat[:m])
+    if method == "sweep":
+        xy = problem.coordinates
+        ang = np.arctan2(xy[1:, 1] - xy[0, 1], xy[1:, 0] - xy[0, 0])
+        clients = list(np.argsort(ang, kind="stable") + 1)
+    else:
+        clients = None
+    routes: list[list[int]] = []
+    unvisited = np.ones(n, dtype=bool)
+    unvisited[0] = False
+    cur: list[int] = []
+    load = 0
+    t = int(early[0])
+    last = 0
+
+    def fits(c: int) -> bool:
+        if load + dem[c] > cap:
+            return False
+        if not use_tw:
+            return True
+        arrive = t + T[last, c]
+        return arrive <= late[c] and max(arrive, early[c]) + svc[c] + T[c, 0] <= late[0]
+
+    while unvisited.any():
+        if clients is not None:
+            c = clients.pop(0)
+            ok = fits(c)
+        else:
+            cand = np.flatnonzero(unvisited)
+            cand = cand[np.argsort(D[last, cand], kind="stable")]
+            c = next((int(x) for x in cand if fits(int(x))), int(cand[0]))
+            ok = fits(c)
+        if not ok and cur:
+            routes.append(cur)
+            cur, load, t, last = [], 0, int(early[0]), 0
+        cur.append(int(c))
+        unvisited[c] = False
+        load += dem[c]
+        t = max(t + T[last, c], early[c]) + svc[c]
+        last = c
+    if cur:
+        routes.append(cur)
+    return routes
+
+
+def _unflat(flat: np.ndarray) -> list[list[int]]:
+    routes, k = [], 0
+    while k < len(flat):
+        L = int(flat[k])
+        routes.append([int(c) for c in flat[k + 1:k + 1 + L]])
+        k += 1 + L
+    return routes
+
+
+def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
+         compile_time: float = 0.0) -> Result:
+    from . import local_kernels as K
+
+    data = to_integers(problem)
+    n = problem.num_nodes
+    ncl = n - 1
+    meta: dict[str, Any] = {"compile_time": compile_time, "scale": data.scale}
+    if ncl == 0:
+        return Result("local", problem.name, Status.FEASIBLE, solution=Solution([]), metadata=meta)
+    dem = data.demand[:, 0].copy() if data.demand.shape[1] else np.zeros(n, dtype=np.int64)
+    cap = data.capacity[0][0] if data.demand.shape[1] else int(BIG)
+    cap = min(int(cap), int(BIG))
+    use_tw = int(data.has_time or bool(data.service.any()))
+    D = np.ascontiguousarray(data.distance, dtype=np.int64)
+    T = np.ascontiguousarray(data.duration, dtype=np.int64)
+    neigh = _neighbours(D, int(options.get("neighbours", 30)))
+    prob = (D, T, data.service.astype(np.int64), np.ascontiguousarray(data.time_windows[:, 0]),
+            np.ascontiguousarray(data.time_windows[:, 1]), dem.astype(np.int64), neigh,
+            np.array([cap, use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T))], dtype=np.int64))
+
+    R = max(1, min(problem.vehicle_types[0].count, ncl))
+    maxl = ncl + 4
+    sol = (np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
+           np.zeros(n, np.int64), np.zeros((n, 6), np.int64), np.zeros((n, 6), np.int64),
+           np.zeros((R, 3), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
+           np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.zeros(R, np.bool_),
+           np.zeros(R, np.int64), np.zeros(3, np.int64))
+    pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(dem.max())))), 1.0])
+
+    K.seed_rng(int(budget.seed) % (2**32))
+    construction = options.get("construction", "savings")
+    routes = _construct(construction, problem, prob, K)
+    routes.sort(key=lambda r: -int(dem[r].sum()))
+    for r, visits in enumerate(routes[:R]):
+        sol[0][r, :len(visits)] = visits
+        sol[1][r] = len(visits)
+    for r in range(R):
+        K.update_route(prob, sol, r)
+    bufA = np.zeros(maxl, np.int64)
+    bufB = np.zeros(maxl, np.int64)
+    extra = np.array([c for visits in routes[R:] for c in visits], dtype=np.int64)
+    if extra.size:
+        K.insert_all(prob, sol, pen, extra, bufA)
+    order = np.arange(1, n, dtype=np.int64)
+    K.shuffle(order)
+    K.local_search(prob, sol, pen, order, bufA, bufB)
+    meta["initial_routes"] = len(routes)
+
+    cost, dist, excess, warp = K.total(prob, sol, pen)
+    best_flat = np.zeros(n + R + 1, np.int64)
+    state_f = np.array([cost, np.inf])
+    if excess == 0 and warp == 0:
+        state_f[1] = dist
+        K.save_flat(sol, best_flat)
+    fallback = np.zeros(n + R + 1, np.int64)
+    K.save_flat(sol, fallback)
+    state_i = np.zeros(5, np.int64)
+    removed = np.zeros(n, np.bool_)
+    ruined = np.zeros(R, np.bool_)
+    rem = np.zeros(n, np.int64)
+    keys = np.zeros(n, np.float64)
+
+    iterations = options.get("iterations")
+    iterations = int(iterations) if iterations else None
+    deadline = start + budget.time_limit - 0.05
+    t0 = float(options.get("start_temperature", 0.1 * dist / max(ncl, 1)))
+    t1 = t0 / 100.0
+    chunk = 10
+    done = 0
+    search_start = time.perf_counter()
+    meta["setup_time"] = search_start - start
+    while True:
+        now = time.perf_counter()
+        if now >= deadline or (iterations is not None and done >= iterations):
+            break
+        frac = (done / iterations if iterations is not None
+                else (now - search_start) / max(deadline - search_start, 1e-9))
+        temp = t0 * (t1 / t0) ** min(1.0, frac)
+        steps = chunk if iterations is None else min(chunk, iterations - done)
+        K.ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, best_flat,
+                    state_f, state_i, steps, temp, 0)
+        done += steps
+        spent = time.perf_counter() - now
+        if iterations is None and spent < 0.02:
+            chunk = min(chunk * 2, 10_000)
+        elif iterations is None and spent > 0.05 and chunk > 1:
+            chunk //= 2
+    meta["iterations"] = done
+    meta["search_time"] = time.perf_counter() - search_start
+    if math.isfinite(state_f[1]):
+        flat, status, message = best_flat, Status.FEASIBLE, ""
+        meta["claimed_objective"] = float(state_f[1]) / data.scale
+    else:
+        flat, status = fallback, Status.INFEASIBLE
+        message = "local search found no feasible solution in the time limit"
+    solution = Solution([Route(r) for r in _unflat(flat[: _flat_len(flat, R)]) if r])
+    return Result("local", problem.name, status, solution=solution, message=message, metadata=meta)
+
+
+def _flat_len(flat: np.ndarray, R: int) -> int:
+    k = 0
+    for _ in range(R):
+        k += 1 + int(flat[k])
+    return k
+
+
+__all__ = ["LocalSearchSolver", "warm_up", "CONSTRUCTIONS"]

@@ -1,0 +1,726 @@
+"""Numba kernels of the built-in VRP local search (the method is described in ``local.py``).
+
+Everything works on flat int64 arrays in the integer units of ``common.to_integers``.
+
+``prob`` = (D, T, svc, early, late, demand, neigh, par) with ``par = [capacity, use_time]``.
+``sol``  = (rt, rlen, route, pos, PD, SD, rinfo, last_mod, last_tested, bk, bklen, touched,
+tlist, ctr): route ``r`` visits ``rt[r, :rlen[r]]``; ``PD[c]``/``SD[c]`` hold the prefix (depot
+to ``c``) and suffix (``c`` to depot) data of client ``c`` as (distance, load, duration, time
+warp, earliest, latest) so a move that glues a prefix, a few clients and a suffix is priced in
+O(1); ``rinfo[r]`` = (distance, load, time warp) of route ``r``. Time windows use the time-warp
+segment algebra of Vidal et al. (as in HGS and PyVRP): a route is feasible iff its warp is 0.
+``bk``/``bklen``/``touched``/``tlist`` back up routes changed in one ruin-and-recreate step so a
+rejected step is undone by restoring only those; ``ctr = [move counter, touched count, tracking]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+EPS = 1e-6
+
+
+@njit(cache=True, inline="always")
+def merge(d1, tw1, e1, l1, last1, d2, tw2, e2, l2, first2, T):
+    t = T[last1, first2]
+    delta = d1 - tw1 + t
+    dwait = e2 - delta - l1
+    if dwait < 0:
+        dwait = 0
+    dtw = e1 + delta - l2
+    if dtw < 0:
+        dtw = 0
+    e = e2 - delta
+    if e1 > e:
+        e = e1
+    lt = l2 - delta
+    if l1 < lt:
+        lt = l1
+    return d1 + d2 + t + dwait, tw1 + tw2 + dtw, e - dwait, lt + dtw
+
+
+@njit(cache=True, inline="always")
+def pcost(dist, load, tw, cap, pen):
+    c = float(dist)
+    if load > cap:
+        c += pen[0] * (load - cap)
+    if tw > 0:
+        c += pen[1] * tw
+    return c
+
+
+@njit(cache=True, inline="always")
+def route_cost(prob, sol, r, pen):
+    rinfo = sol[6]
+    return pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], prob[7][0], pen)
+
+
+@njit(cache=True)
+def update_route(prob, sol, r):
+    D, T, svc, twe, twl, dem, neigh, par = prob
+    rt, rlen, route, pos, PD, SD, rinfo = sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6]
+    L = rlen[r]
+    use_tw = par[1]
+    dist = 0
+    load = 0
+    dur = 0
+    tw = 0
+    e = twe[0]
+    lt = twl[0]
+    last = 0
+    for p in range(L):
+        c = rt[r, p]
+        route[c] = r
+        pos[c] = p
+        dist += D[last, c]
+        load += dem[c]
+        if use_tw:
+            dur, tw, e, lt = merge(dur, tw, e, lt, last, svc[c], 0, twe[c], twl[c], c, T)
+        PD[c, 0] = dist
+        PD[c, 1] = load
+        PD[c, 2] = dur
+        PD[c, 3] = tw
+        PD[c, 4] = e
+        PD[c, 5] = lt
+        last = c
+    dist = 0
+    load = 0
+    dur = 0
+    tw = 0
+    e = twe[0]
+    lt = twl[0]
+    first = 0
+    for p in range(L - 1, -1, -1):
+        c = rt[r, p]
+        dist += D[c, first]
+        load += dem[c]
+        if use_tw:
+            dur, tw, e, lt = merge(svc[c], 0, twe[c], twl[c], c, dur, tw, e, lt, first, T)
+        SD[c, 0] = dist
+        SD[c, 1] = load
+        SD[c, 2] = dur
+        SD[c, 3] = tw
+        SD[c, 4] = e
+        SD[c, 5] = lt
+        first = c
+    if L == 0:
+        rinfo[r, 0] = 0
+        rinfo[r, 1] = 0
+        rinfo[r, 2] = 0
+    else:
+        rinfo[r, 0] = dist + D[0, first]
+        rinfo[r, 1] = load
+        if use_tw:
+            rinfo[r, 2] = merge(0, 0, twe[0], twl[0], 0, dur, tw, e, lt, first, T)[1]
+        else:
+            rinfo[r, 2] = 0
+
+
+@njit(cache=True, inline="always")
+def pre(prob, sol, r, p):
+    """State of route ``r`` up to and including position ``p`` (-1: the depot alone)."""
+    if p < 0:
+        return 0, 0, 0, 0, prob[3][0], prob[4][0], 0
+    c = sol[0][r, p]
+    PD = sol[4]
+    return PD[c, 0], PD[c, 1], PD[c, 2], PD[c, 3], PD[c, 4], PD[c, 5], c
+
+
+@njit(cache=True, inline="always")
+def app(prob, st, c):
+    dist, load, dur, tw, e, lt, last = st
+    dist += prob[0][last, c]
+    load += prob[5][c]
+    if prob[7][1]:
+        dur, tw, e, lt = merge(dur, tw, e, lt, last, prob[2][c], 0, prob[3][c], prob[4][c], c, prob[1])
+    return dist, load, dur, tw, e, lt, c
+
+
+@njit(cache=True, inline="always")
+def fin(prob, sol, st, r, p, pen):
+    """Penalised cost of ``st`` followed by route ``r`` from position ``p`` to the depot."""
+    dist, load, dur, tw, e, lt, last = st
+    D, T = prob[0], prob[1]
+    if p >= sol[1][r]:
+        if last == 0:
+            return 0.0
+        dist += D[last, 0]
+        if prob[7][1]:
+            tw = merge(dur, tw, e, lt, last, 0, 0, prob[3][0], prob[4][0], 0, T)[1]
+    else:
+        c = sol[0][r, p]
+        SD = sol[5]
+        dist += D[last, c] + SD[c, 0]
+        load += SD[c, 1]
+        if prob[7][1]:
+            tw = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)[1]
+    return pcost(dist, load, tw, prob[7][0], pen)
+
+
+@njit(cache=True)
+def walk_cost(prob, sol, buf, L, pen):
+    st = (0, 0, 0, 0, prob[3][0], prob[4][0], 0)
+    for i in range(L):
+        st = app(prob, st, buf[i])
+    return fin(prob, sol, st, 0, 1 << 60, pen)
+
+
+@njit(cache=True)
+def set_route(prob, sol, r, buf, L):
+    rt, rlen, last_mod, bk, bklen, touched, tlist, ctr = (sol[0], sol[1], sol[7], sol[9], sol[10],
+                                                          sol[11], sol[12], sol[13])
+    if ctr[2] and not touched[r]:
+        for i in range(rlen[r]):
+            bk[r, i] = rt[r, i]
+        bklen[r] = rlen[r]
+        touched[r] = True
+        tlist[ctr[1]] = r
+        ctr[1] += 1
+    for i in range(L):
+        rt[r, i] = buf[i]
+    rlen[r] = L
+    update_route(prob, sol, r)
+    ctr[0] += 1
+    last_mod[r] = ctr[0]
+
+
+@njit(cache=True)
+def restore(prob, sol):
+    rt, rlen, last_mod, bk, bklen, touched, tlist, ctr = (sol[0], sol[1], sol[7], sol[9], sol[10],
+                                                          sol[11], sol[12], sol[13])
+    for k in range(ctr[1]):
+        r = tlist[k]
+        for i in range(bklen[r]):
+            rt[r, i] = bk[r, i]
+        rlen[r] = bklen[r]
+        update_route(prob, sol, r)
+        last_mod[r] = 0     # back to a state the local search had already exhausted
+    for k in range(ctr[1]):
+        touched[tlist[k]] = False
+    ctr[1] = 0
+
+
+@njit(cache=True)
+def commit(sol):
+    touched, tlist, ctr = sol[11], sol[12], sol[13]
+    for k in range(ctr[1]):
+        touched[tlist[k]] = False
+    ctr[1] = 0
+
+
+@njit(cache=True, inline="always")
+def copy_part(dst, n, src, r, a, b):
+    for i in range(a, b):
+        dst[n] = src[r, i]
+        n += 1
+    return n
+
+
+# ----------------------------------------------------------------------------- moves
+@njit(cache=True, inline="always")
+def node_at(sol, r, p):
+    if p < 0 or p >= sol[1][r]:
+        return 0
+    return sol[0][r, p]
+
+
+@njit(cache=True, inline="always")
+def exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
+    """Swap segment rt[ru, pu:pu+a] with rt[rv, pv:pv+b] (b = 0: insert at pv); apply if better."""
+    rt, rlen = sol[0], sol[1]
+    if pu + a > rlen[ru] or pv + b > rlen[rv]:
+        return False
+    D = prob[0]
+    pA, nA = node_at(sol, ru, pu - 1), node_at(sol, ru, pu + a)
+    pB, nB = node_at(sol, rv, pv - 1), node_at(sol, rv, pv + b)
+    su0, suL = rt[ru, pu], rt[ru, pu + a - 1]
+    if b > 0:
+        sv0, svL = rt[rv, pv], rt[rv, pv + b - 1]
+        dd = (D[pA, sv0] + D[svL, nA] - D[pA, su0] - D[suL, nA]
+              + D[pB, su0] + D[suL, nB] - D[pB, sv0] - D[svL, nB])
+    else:
+        dd = D[pA, nA] - D[pA, su0] - D[suL, nA] + D[pB, su0] + D[suL, nB] - D[pB, nB]
+    if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
+        return False
+    st = pre(prob, sol, ru, pu - 1)
+    for i in range(pv, pv + b):
+        st = app(prob, st, rt[rv, i])
+    ca = fin(prob, sol, st, ru, pu + a, pen)
+    if ca >= base:
+        return False
+    st = pre(prob, sol, rv, pv - 1)
+    for i in range(pu, pu + a):
+        st = app(prob, st, rt[ru, i])
+    cb = fin(prob, sol, st, rv, pv + b, pen)
+    if ca + cb >= base - EPS:
+        return False
+    na = copy_part(bufA, 0, rt, ru, 0, pu)
+    na = copy_part(bufA, na, rt, rv, pv, pv + b)
+    na = copy_part(bufA, na, rt, ru, pu + a, rlen[ru])
+    nb = copy_part(bufB, 0, rt, rv, 0, pv)
+    nb = copy_part(bufB, nb, rt, ru, pu, pu + a)
+    nb = copy_part(bufB, nb, rt, rv, pv + b, rlen[rv])
+    set_route(prob, sol, ru, bufA, na)
+    set_route(prob, sol, rv, bufB, nb)
+    return True
+
+
+@njit(cache=True, inline="always")
+def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
+    """Tails exchange: ru[:i+1] + rv[j+1:] and rv[:j+1] + ru[i+1:]; apply if better."""
+    rt, rlen = sol[0], sol[1]
+    D = prob[0]
+    x, y = node_at(sol, ru, i), node_at(sol, rv, j)
+    nx, ny = node_at(sol, ru, i + 1), node_at(sol, rv, j + 1)
+    dd = D[x, ny] + D[y, nx] - D[x, nx] - D[y, ny]
+    if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
+        return False
+    ca = fin(prob, sol, pre(prob, sol, ru, i), rv, j + 1, pen)
+    if ca >= base:
+        return False
+    cb = fin(prob, sol, pre(prob, sol, rv, j), ru, i + 1, pen)
+    if ca + cb >= base - EPS:
+        return False
+    na = copy_part(bufA, 0, rt, ru, 0, i + 1)
+    na = copy_part(bufA, na, rt, rv, j + 1, rlen[rv])
+    nb = copy_part(bufB, 0, rt, rv, 0, j + 1)
+    nb = copy_part(bufB, nb, rt, ru, i + 1, rlen[ru])
+    set_route(prob, sol, ru, bufA, na)
+    set_route(prob, sol, rv, bufB, nb)
+    return True
+
+
+@njit(cache=True)
+def intra_try(prob, sol, pen, r, buf, L, base):
+    c = walk_cost(prob, sol, buf, L, pen)
+    if c < base - EPS:
+        set_route(prob, sol, r, buf, L)
+        return True
+    return False
+
+
+@njit(cache=True)
+def intra_moves(prob, sol, pen, u, v, bufA):
+    rt, rlen, pos = sol[0], sol[1], sol[3]
+    r = sol[2][u]
+    L = rlen[r]
+    pu, pv = pos[u], pos[v]
+    base = route_cost(prob, sol, r, pen)
+    room = base - sol[6][r, 0] - EPS
+    D = prob[0]
+    # Or-opt: segment of 1-3 starting at u moved right after v or right before v.
+    for a in range(1, 4):
+        if pu + a > L:
+            break
+        if pu <= pv < pu + a:
+            break
+        for q in (pv, pv - 1):         # insert after position q
+            if pu - 1 <= q <= pu + a - 1:
+                continue
+            p0, n0 = node_at(sol, r, pu - 1), node_at(sol, r, pu + a)
+            s0, sL = rt[r, pu], rt[r, pu + a - 1]
+            x, y = node_at(sol, r, q), node_at(sol, r, q + 1)
+            if D[p0, n0] - D[p0, s0] - D[sL, n0] + D[x, s0] + D[sL, y] - D[x, y] >= room:
+                continue
+            n = 0
+            if q == -1:
+                n = copy_part(bufA, n, rt, r, pu, pu + a)
+            for p in range(L):
+                if pu <= p < pu + a:
+                    continue
+                bufA[n] = rt[r, p]
+                n += 1
+                if p == q:
+                    n = copy_part(bufA, n, rt, r, pu, pu + a)
+            if intra_try(prob, sol, pen, r, bufA, L, base):
+                return True
+    # swap u and v
+    i, j = (pu, pv) if pu < pv else (pv, pu)
+    ci, cj = rt[r, i], rt[r, j]
+    pi, ni, pj, nj = node_at(sol, r, i - 1), node_at(sol, r, i + 1), node_at(sol, r, j - 1), node_at(sol, r, j + 1)
+    if j == i + 1:
+        dd = D[pi, cj] + D[cj, ci] + D[ci, nj] - D[pi, ci] - D[ci, cj] - D[cj, nj]
+    else:
+        dd = (D[pi, cj] + D[cj, ni] + D[pj, ci] + D[ci, nj]
+              - D[pi, ci] - D[ci, ni] - D[pj, cj] - D[cj, nj])
+    if dd < room:
+        for p in range(L):
+            bufA[p] = rt[r, p]
+        bufA[pu] = v
+        bufA[pv] = u
+        if intra_try(prob, sol, pen, r, bufA, L, base):
+            return True
+    # 2-opt: reverse the part between them so that the smaller one is followed by the other
+    dd = D[ci, cj] + D[ni, nj] - D[ci, ni] - D[cj, nj]
+    if not prob[7][2]:
+        for k in range(i + 1, j):
+            dd += D[rt[r, k + 1], rt[r, k]] - D[rt[r, k], rt[r, k + 1]]
+    if j > i + 1 and dd < room:
+        for p in range(L):
+            bufA[p] = rt[r, p]
+        for k in range(j - i):
+            bufA[i + 1 + k] = rt[r, j - k]
+        if intra_try(prob, sol, pen, r, bufA, L, base):
+            return True
+    return False
+
+
+@njit(cache=True)
+def inter_moves(prob, sol, pen, u, v, bufA, bufB):
+    pos, route = sol[3], sol[2]
+    ru, rv = route[u], route[v]
+    pu, pv = pos[u], pos[v]
+    base = route_cost(prob, sol, ru, pen) + route_cost(prob, sol, rv, pen)
+    # relocate / or-opt of 1-3 clients after v and before v
+    for a in range(1, 4):
+        if exchange(prob, sol, pen, ru, pu, a, rv, pv + 1, 0, base, bufA, bufB):
+            return True
+        if exchange(prob, sol, pen, ru, pu, a, rv, pv, 0, base, bufA, bufB):
+            return True
+    # swaps (1,1), (2,1), (1,2), (2,2), (3,1), (3,2), (3,3): small cross-exchanges
+    for a in range(1, 4):
+        for b in range(1, a + 1):
+            if exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
+                return True
+            if a != b and exchange(prob, sol, pen, ru, pu, b, rv, pv, a, base, bufA, bufB):
+                return True
+    # 2-opt*: u followed by v's successor, or u's predecessor followed by v
+    if two_opt_star(prob, sol, pen, ru, pu, rv, pv, base, bufA, bufB):
+        return True
+    if two_opt_star(prob, sol, pen, ru, pu - 1, rv, pv - 1, base, bufA, bufB):
+        return True
+    return False
+
+
+@njit(cache=True)
+def find_empty(sol):
+    rlen = sol[1]
+    for r in range(rlen.size):
+        if rlen[r] == 0:
+            return r
+    return -1
+
+
+@njit(cache=True)
+def local_search(prob, sol, pen, order, bufA, bufB):
+    neigh = prob[6]
+    route, last_mod, last_tested, ctr = sol[2], sol[7], sol[8], sol[13]
+    improved = True
+    while improved:
+        improved = False
+        for idx in range(order.size):
+            u = order[idx]
+            if route[u] < 0:
+                continue
+            lt = last_tested[u]
+            last_tested[u] = ctr[0]
+            for k in range(neigh.shape[1]):
+                v = neigh[u, k]
+                ru, rv = route[u], route[v]
+                if rv < 0 or (last_mod[ru] <= lt and last_mod[rv] <= lt):
+                    continue
+                if ru == rv:
+                    done = intra_moves(prob, sol, pen, u, v, bufA)
+                else:
+                    done = inter_moves(prob, sol, pen, u, v, bufA, bufB)
+                if done:
+                    improved = True
+            e = find_empty(sol)
+            ru = route[u]
+            if e >= 0 and (last_mod[ru] > lt or last_mod[e] > lt):
+                pu = sol[3][u]
+                base = route_cost(prob, sol, ru, pen)
+                if exchange(prob, sol, pen, ru, pu, 1, e, 0, 0, base, bufA, bufB):
+                    improved = True
+                else:
+                    ru = route[u]
+                    if two_opt_star(prob, sol, pen, ru, sol[3][u], e, -1, base, bufA, bufB):
+                        improved = True
+
+
+# ----------------------------------------------------------------------------- ruin and recreate
+@njit(cache=True)
+def insert_client(prob, sol, pen, c, blink, bufA):
+    """Cheapest (penalised) insertion of ``c`` next to one of its neighbours or in an empty route."""
+    rt, rlen, route, pos = sol[0], sol[1], sol[2], sol[3]
+    neigh = prob[6]
+    best = np.inf
+    br = -1
+    bp = -1
+    for k in range(neigh.shape[1]):
+        w = neigh[c, k]
+        r = route[w]
+        if r < 0:
+            continue
+        base = route_cost(prob, sol, r, pen)
+        for p in (pos[w], pos[w] + 1):
+            if blink > 0.0 and np.random.random() < blink:
+                continue
+            d = fin(prob, sol, app(prob, pre(prob, sol, r, p - 1), c), r, p, pen) - base
+            if d < best:
+                best, br, bp = d, r, p
+    e = find_empty(sol)
+    if e >= 0:
+        d = fin(prob, sol, app(prob, pre(prob, sol, e, -1), c), e, 0, pen)
+        if d < best:
+            best, br, bp = d, e, 0
+    if br < 0:              # every neighbour is unrouted: try all positions of all routes
+        for r in range(rlen.size):
+            base = route_cost(prob, sol, r, pen)
+            for p in range(rlen[r] + 1):
+                d = fin(prob, sol, app(prob, pre(prob, sol, r, p - 1), c), r, p, pen) - base
+                if d < best:
+                    best, br, bp = d, r, p
+    n = copy_part(bufA, 0, rt, br, 0, bp)
+    bufA[n] = c
+    n = copy_part(bufA, n + 1, rt, br, bp, rlen[br])
+    set_route(prob, sol, br, bufA, n)
+
+
+@njit(cache=True)
+def insert_all(prob, sol, pen, clients, bufA):
+    for c in clients:
+        insert_client(prob, sol, pen, c, 0.0, bufA)
+
+
+@njit(cache=True)
+def ruin(prob, sol, removed, ruined, rem):
+    """SISR-style string removal around a random client; returns how many clients were removed."""
+    rt, rlen, route, pos = sol[0], sol[1], sol[2], sol[3]
+    neigh = prob[6]
+    n = route.size
+    R = rlen.size
+    used = 0
+    for r in range(R):
+        if rlen[r] > 0:
+            used += 1
+    ncl = n - 1
+    avg = ncl / max(used, 1)
+    lmax = min(10.0, avg)
+    ksmax = 4.0 * 10.0 / (1.0 + lmax) - 1.0
+    ks = int(np.random.random() * max(ksmax, 1.0)) + 1
+    seed = 1 + np.random.randint(ncl)
+    nrem = 0
+    strings = 0
+    for k in range(-1, neigh.shape[1]):
+        if strings >= ks:
+            break
+        w = seed if k < 0 else neigh[seed, k]
+        r = route[w]
+        if removed[w] or r < 0 or (ruined[r] and R > 1):
+            continue
+        L = rlen[r]
+        top = min(int(lmax), L)
+        ln = 1 + np.random.randint(max(top, 1))
+        start = pos[w] - np.random.randint(ln)
+        if start < 0:
+            start = 0
+        if start + ln > L:
+            start = L - ln
+        for p in range(start, start + ln):
+            c = rt[r, p]
+            if not removed[c]:
+                removed[c] = True
+                rem[nrem] = c
+                nrem += 1
+        ruined[r] = True
+        strings += 1
+    return nrem
+
+
+@njit(cache=True)
+def total(prob, sol, pen):
+    rinfo = sol[6]
+    cap = prob[7][0]
+    c = 0.0
+    dist = 0
+    excess = 0
+    warp = 0
+    for r in range(rinfo.shape[0]):
+        c += pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], cap, pen)
+        dist += rinfo[r, 0]
+        if rinfo[r, 1] > cap:
+            excess += rinfo[r, 1] - cap
+        warp += rinfo[r, 2]
+    return c, dist, excess, warp
+
+
+@njit(cache=True)
+def shuffle(a):
+    for i in range(a.size - 1, 0, -1):
+        j = np.random.randint(i + 1)
+        a[i], a[j] = a[j], a[i]
+
+
+@njit(cache=True)
+def save_flat(sol, flat):
+    rt, rlen = sol[0], sol[1]
+    n = 0
+    for r in range(rlen.size):
+        flat[n] = rlen[r]
+        n += 1
+        for i in range(rlen[r]):
+            flat[n] = rt[r, i]
+            n += 1
+
+
+@njit(cache=True)
+def seed_rng(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, best_flat,
+              state_f, state_i, n_iter, temp, fleet_limited):
+    """``n_iter`` ruin-and-recreate steps; state_f = [current cost, best distance],
+    state_i = [iterations, feasible-capacity count, feasible-time count, steps since penalty update, K]."""
+    D = prob[0]
+    dem = prob[5]
+    route, rlen, ctr = sol[2], sol[1], sol[13]
+    for _ in range(n_iter):
+        state_i[0] += 1
+        ctr[2] = 1
+        nrem = ruin(prob, sol, removed, ruined, rem)
+        # rebuild ruined routes without the removed clients
+        for r in range(rlen.size):
+            if ruined[r]:
+                n = 0
+                for i in range(rlen[r]):
+                    c = sol[0][r, i]
+                    if not removed[c]:
+                        bufA[n] = c
+                        n += 1
+                set_route(prob, sol, r, bufA, n)
+                ruined[r] = False
+        for i in range(nrem):
+            route[rem[i]] = -1
+        how = np.random.randint(11)
+        for i in range(nrem):
+            c = rem[i]
+            if how < 4:
+                keys[i] = np.random.random()
+            elif how < 8:
+                keys[i] = -float(dem[c])
+            elif how < 10:
+                keys[i] = -float(D[0, c])
+            else:
+                keys[i] = float(D[0, c])
+        idx = np.argsort(keys[:nrem])
+        for i in range(nrem):
+            c = rem[idx[i]]
+            insert_client(prob, sol, pen, c, 0.01, bufA)
+            removed[c] = False
+        shuffle(order)
+        local_search(prob, sol, pen, order, bufA, bufB)
+        c, dist, excess, warp = total(prob, sol, pen)
+        if excess == 0:
+            state_i[1] += 1
+        if warp == 0:
+            state_i[2] += 1
+        state_i[3] += 1
+        if excess > 0 or warp > 0:
+            pen[0] *= 10.0
+            pen[1] *= 10.0
+            local_search(prob, sol, pen, order, bufA, bufB)
+            pen[0] /= 10.0
+            pen[1] /= 10.0
+            c, dist, excess, warp = total(prob, sol, pen)
+        feasible = excess == 0 and warp == 0
+        if feasible and dist < state_f[1]:
+            state_f[1] = dist
+            save_flat(sol, best_flat)
+        if c < state_f[0] - temp * np.log(np.random.random() + 1e-300):
+            state_f[0] = c
+            commit(sol)
+        else:
+            restore(prob, sol)
+        ctr[2] = 0
+        if state_i[3] >= 100:
+            target = 0.45
+            fc = state_i[1] / state_i[3]
+            ft = state_i[2] / state_i[3]
+            if fc < target - 0.05:
+                pen[0] = min(pen[0] * 1.25, 1e6)
+            elif fc > target + 0.05:
+                pen[0] = max(pen[0] * 0.85, 0.01)
+            if ft < target - 0.05:
+                pen[1] = min(pen[1] * 1.25, 1e6)
+            elif ft > target + 0.05:
+                pen[1] = max(pen[1] * 0.85, 0.01)
+            state_i[1] = 0
+            state_i[2] = 0
+            state_i[3] = 0
+            state_f[0] = total(prob, sol, pen)[0]
+
+
+# ----------------------------------------------------------------------------- construction
+@njit(cache=True)
+def route_ok(prob, seq, L):
+    """Capacity and time windows of the route ``seq[:L]`` are respected."""
+    load = 0
+    for i in range(L):
+        load += prob[5][seq[i]]
+    if load > prob[7][0]:
+        return False
+    if not prob[7][1]:
+        return True
+    st = (0, 0, 0, 0, prob[3][0], prob[4][0], 0)
+    for i in range(L):
+        st = app(prob, st, seq[i])
+    dur, tw, e, lt, last = st[2], st[3], st[4], st[5], st[6]
+    return merge(dur, tw, e, lt, last, 0, 0, prob[3][0], prob[4][0], 0, prob[1])[1] == 0
+
+
+@njit(cache=True)
+def savings(prob, pi, pj, flat):
+    """Clarke-Wright parallel savings over the pairs (pi, pj), given in decreasing saving order."""
+    n = prob[0].shape[0]
+    nxt = np.full(n, -1, np.int64)
+    first = np.arange(n)
+    last = np.arange(n)
+    rof = np.arange(n)
+    load = prob[5].copy()
+    seq = np.empty(n, np.int64)
+    cap = prob[7][0]
+    for k in range(pi.size):
+        i, j = pi[k], pj[k]
+        a, b = rof[i], rof[j]
+        if a == b or last[a] != i or first[b] != j or load[a] + load[b] > cap:
+            continue
+        if prob[7][1]:
+            L = 0
+            c = first[a]
+            while c >= 0:
+                seq[L] = c
+                L += 1
+                c = nxt[c]
+            c = j
+            while c >= 0:
+                seq[L] = c
+                L += 1
+                c = nxt[c]
+            if not route_ok(prob, seq, L):
+                continue
+        nxt[i] = j
+        c = j
+        while c >= 0:
+            rof[c] = a
+            c = nxt[c]
+        last[a] = last[b]
+        load[a] += load[b]
+    m = 0
+    for c in range(1, n):
+        if rof[c] == c:
+            L = 0
+            d = c
+            while d >= 0:
+                seq[L] = d
+                L += 1
+                d = nxt[d]
+            flat[m] = L
+            m += 1
+            for i in range(L):
+                flat[m] = seq[i]
+                m += 1
+    return m
