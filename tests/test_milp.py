@@ -15,7 +15,6 @@ from routeopt.solvers import registry
 from routeopt.solvers.vrp.milp import MILPSolver
 from tests.conftest import shared
 
-if "milp" not in registry._REGISTRY:       # until the registry lists it
 
 
 def check(problem, result: Result, optimal: bool = True) -> None:
