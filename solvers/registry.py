@@ -19,6 +19,7 @@ _REGISTRY: dict[str, str] = {
     "pyvrp": "routeopt.solvers.vrp.pyvrp:PyVRPSolver",
     "ortools": "routeopt.solvers.vrp.ortools:ORToolsSolver",
     "milp": "routeopt.solvers.vrp.milp:MILPSolver",
+    "local": "routeopt.solvers.vrp.local:LocalSearchSolver",
 }
 
 # ``auto``: exact first where it proves optimality within the budget, then the heuristics in

@@ -7,7 +7,7 @@ times, asymmetric matrices):
    is valid for asymmetric matrices), sweep by polar angle (needs coordinates) or nearest
    neighbour. Routes beyond the fleet are dissolved and their clients inserted at least cost.
 2. Local search (first improvement) over granular neighbour lists (the ``neighbours`` nearest
-   clients, default 30): relocate and Or-opt of 1-3 clients, swaps and small cross-exchanges of
+   clients, default 20): relocate and Or-opt of 1-3 clients, swaps and small cross-exchanges of
    up to 3+3 clients, 2-opt* (tails exchange), intra-route Or-opt, swap and 2-opt (priced by
    walking the new route, so reversals are exact on asymmetric matrices and with time windows),
    moves into an empty route. Capacity excess and time warp are penalised with weights that
@@ -23,6 +23,9 @@ entry) and reported as ``metadata["compile_time"]``; call ``warm_up()`` beforeha
 The clock is checked between chunks of ruin-and-recreate steps sized to about 20 ms.
 With ``iterations=N`` the search stops after N steps and is reproducible for a given seed
 (the temperature then follows the step count, not the clock).
+
+Options: ``construction`` ("savings", "sweep", "nearest"), ``iterations``, ``neighbours`` (20),
+``start_temperature`` / ``final_temperature`` (0.1 and 0.001, as fractions of the mean arc cost).
 
 >>> import routeopt
 >>> p = routeopt.generate("cvrp", n=20, seed=0)
@@ -59,7 +62,7 @@ def warm_up() -> float:
     tiny = VRP(distance=d, demand=[0, 1, 1, 1, 1, 1], coordinates=xy,
                time_windows=[[0, 1000]] * 6, service_time=[0, 1, 1, 1, 1, 1], name="warm-up",
                vehicle_types=[VehicleType(count=5, capacity=(3,))])
-    _run(tiny, Budget(time_limit=5.0, seed=0), {"iterations": 3}, time.perf_counter())
+    _run(tiny, Budget(time_limit=1e6, seed=0), {"iterations": 3}, time.perf_counter())
     _WARM = True
     return time.perf_counter() - start
 
@@ -188,7 +191,7 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
     use_tw = int(data.has_time or bool(data.service.any()))
     D = np.ascontiguousarray(data.distance, dtype=np.int64)
     T = np.ascontiguousarray(data.duration, dtype=np.int64)
-    neigh = _neighbours(D, int(options.get("neighbours", 30)))
+    neigh = _neighbours(D, int(options.get("neighbours", 20)))
     prob = (D, T, data.service.astype(np.int64), np.ascontiguousarray(data.time_windows[:, 0]),
             np.ascontiguousarray(data.time_windows[:, 1]), dem.astype(np.int64), neigh,
             np.array([cap, use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T))], dtype=np.int64))
@@ -200,7 +203,7 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
            np.zeros((R, 3), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
            np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.zeros(R, np.bool_),
            np.zeros(R, np.int64), np.zeros(3, np.int64))
-    pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(dem.max())))), 1.0])
+    pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(dem.max())))), 10.0])
 
     K.seed_rng(int(budget.seed) % (2**32))
     construction = options.get("construction", "savings")
@@ -218,15 +221,29 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
         K.insert_all(prob, sol, pen, extra, bufA)
     order = np.arange(1, n, dtype=np.int64)
     K.shuffle(order)
-    K.local_search(prob, sol, pen, order, bufA, bufB)
     meta["initial_routes"] = len(routes)
-
-    cost, dist, excess, warp = K.total(prob, sol, pen)
     best_flat = np.zeros(n + R + 1, np.int64)
-    state_f = np.array([cost, np.inf])
-    if excess == 0 and warp == 0:
-        state_f[1] = dist
-        K.save_flat(sol, best_flat)
+    state_f = np.array([0.0, np.inf])
+
+    def keep_if_best() -> tuple:
+        cost, dist, excess, warp = K.total(prob, sol, pen)
+        if excess == 0 and warp == 0 and dist < state_f[1]:
+            state_f[1] = dist
+            K.save_flat(sol, best_flat)
+        return cost, dist, excess, warp
+
+    keep_if_best()                      # the construction itself may be the best feasible answer
+    K.local_search(prob, sol, pen, order, bufA, bufB)
+    cost, dist, excess, warp = keep_if_best()
+    for mult in (10.0, 100.0):
+        if excess == 0 and warp == 0:
+            break
+        K.mark_infeasible(prob, sol)
+        pen *= mult
+        K.local_search(prob, sol, pen, order, bufA, bufB)
+        pen /= mult
+        cost, dist, excess, warp = keep_if_best()
+    state_f[0] = cost
     fallback = np.zeros(n + R + 1, np.int64)
     K.save_flat(sol, fallback)
     state_i = np.zeros(5, np.int64)
@@ -238,8 +255,10 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
     iterations = options.get("iterations")
     iterations = int(iterations) if iterations else None
     deadline = start + budget.time_limit - 0.05
-    t0 = float(options.get("start_temperature", 0.1 * dist / max(ncl, 1)))
-    t1 = t0 / 100.0
+    # Start and final temperatures as fractions of the mean arc cost of the first solution.
+    arc = max(float(dist), 1.0) / max(ncl, 1)
+    t0 = float(options.get("start_temperature", 0.1)) * arc
+    t1 = float(options.get("final_temperature", 0.001)) * arc
     chunk = 10
     done = 0
     search_start = time.perf_counter()

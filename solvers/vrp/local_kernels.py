@@ -1,5 +1,8 @@
 """Numba kernels of the built-in VRP local search (the method is described in ``local.py``).
 
+Kept in one module over the usual ~400 lines: numba's cache is per module, and the kernels call
+one another so tightly that splitting them would only spread one algorithm over several files.
+
 Everything works on flat int64 arrays in the integer units of ``common.to_integers``.
 
 ``prob`` = (D, T, svc, early, late, demand, neigh, par) with ``par = [capacity, use_time]``.
@@ -17,6 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+# The hot kernels run without numba's reference counting (``_nrt=False``): they only index
+# arrays handed to them, and the atomic increments numba otherwise emits for every array taken
+# out of the ``prob``/``sol`` tuples made the local search about 15x slower.
 
 EPS = 1e-6
 
@@ -56,7 +63,7 @@ def route_cost(prob, sol, r, pen):
     return pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], prob[7][0], pen)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def update_route(prob, sol, r):
     D, T, svc, twe, twl, dem, neigh, par = prob
     rt, rlen, route, pos, PD, SD, rinfo = sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6]
@@ -158,7 +165,7 @@ def fin(prob, sol, st, r, p, pen):
     return pcost(dist, load, tw, prob[7][0], pen)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def walk_cost(prob, sol, buf, L, pen):
     st = (0, 0, 0, 0, prob[3][0], prob[4][0], 0)
     for i in range(L):
@@ -166,7 +173,7 @@ def walk_cost(prob, sol, buf, L, pen):
     return fin(prob, sol, st, 0, 1 << 60, pen)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def set_route(prob, sol, r, buf, L):
     rt, rlen, last_mod, bk, bklen, touched, tlist, ctr = (sol[0], sol[1], sol[7], sol[9], sol[10],
                                                           sol[11], sol[12], sol[13])
@@ -185,7 +192,7 @@ def set_route(prob, sol, r, buf, L):
     last_mod[r] = ctr[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def restore(prob, sol):
     rt, rlen, last_mod, bk, bklen, touched, tlist, ctr = (sol[0], sol[1], sol[7], sol[9], sol[10],
                                                           sol[11], sol[12], sol[13])
@@ -201,7 +208,7 @@ def restore(prob, sol):
     ctr[1] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def commit(sol):
     touched, tlist, ctr = sol[11], sol[12], sol[13]
     for k in range(ctr[1]):
@@ -225,7 +232,7 @@ def node_at(sol, r, p):
     return sol[0][r, p]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
     """Swap segment rt[ru, pu:pu+a] with rt[rv, pv:pv+b] (b = 0: insert at pv); apply if better."""
     rt, rlen = sol[0], sol[1]
@@ -266,7 +273,7 @@ def exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
     return True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
     """Tails exchange: ru[:i+1] + rv[j+1:] and rv[:j+1] + ru[i+1:]; apply if better."""
     rt, rlen = sol[0], sol[1]
@@ -291,7 +298,7 @@ def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def intra_try(prob, sol, pen, r, buf, L, base):
     c = walk_cost(prob, sol, buf, L, pen)
     if c < base - EPS:
@@ -300,7 +307,7 @@ def intra_try(prob, sol, pen, r, buf, L, base):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def intra_moves(prob, sol, pen, u, v, bufA):
     rt, rlen, pos = sol[0], sol[1], sol[3]
     r = sol[2][u]
@@ -366,7 +373,7 @@ def intra_moves(prob, sol, pen, u, v, bufA):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def inter_moves(prob, sol, pen, u, v, bufA, bufB):
     pos, route = sol[3], sol[2]
     ru, rv = route[u], route[v]
@@ -393,7 +400,7 @@ def inter_moves(prob, sol, pen, u, v, bufA, bufB):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def find_empty(sol):
     rlen = sol[1]
     for r in range(rlen.size):
@@ -402,7 +409,7 @@ def find_empty(sol):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def local_search(prob, sol, pen, order, bufA, bufB):
     neigh = prob[6]
     route, last_mod, last_tested, ctr = sol[2], sol[7], sol[8], sol[13]
@@ -418,7 +425,7 @@ def local_search(prob, sol, pen, order, bufA, bufB):
             for k in range(neigh.shape[1]):
                 v = neigh[u, k]
                 ru, rv = route[u], route[v]
-                if rv < 0 or (last_mod[ru] <= lt and last_mod[rv] <= lt):
+                if v == u or rv < 0 or (last_mod[ru] <= lt and last_mod[rv] <= lt):
                     continue
                 if ru == rv:
                     done = intra_moves(prob, sol, pen, u, v, bufA)
@@ -440,7 +447,7 @@ def local_search(prob, sol, pen, order, bufA, bufB):
 
 
 # ----------------------------------------------------------------------------- ruin and recreate
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def insert_client(prob, sol, pen, c, blink, bufA):
     """Cheapest (penalised) insertion of ``c`` next to one of its neighbours or in an empty route."""
     rt, rlen, route, pos = sol[0], sol[1], sol[2], sol[3]
@@ -478,13 +485,13 @@ def insert_client(prob, sol, pen, c, blink, bufA):
     set_route(prob, sol, br, bufA, n)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def insert_all(prob, sol, pen, clients, bufA):
     for c in clients:
         insert_client(prob, sol, pen, c, 0.0, bufA)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ruin(prob, sol, removed, ruined, rem):
     """SISR-style string removal around a random client; returns how many clients were removed."""
     rt, rlen, route, pos = sol[0], sol[1], sol[2], sol[3]
@@ -529,7 +536,7 @@ def ruin(prob, sol, removed, ruined, rem):
     return nrem
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def total(prob, sol, pen):
     rinfo = sol[6]
     cap = prob[7][0]
@@ -546,14 +553,24 @@ def total(prob, sol, pen):
     return c, dist, excess, warp
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def mark_infeasible(prob, sol):
+    """Stamp infeasible routes as changed so a search with new penalties looks at them again."""
+    rinfo, last_mod, ctr = sol[6], sol[7], sol[13]
+    for r in range(rinfo.shape[0]):
+        if rinfo[r, 1] > prob[7][0] or rinfo[r, 2] > 0:
+            ctr[0] += 1
+            last_mod[r] = ctr[0]
+
+
+@njit(cache=True, _nrt=False)
 def shuffle(a):
     for i in range(a.size - 1, 0, -1):
         j = np.random.randint(i + 1)
         a[i], a[j] = a[j], a[i]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def save_flat(sol, flat):
     rt, rlen = sol[0], sol[1]
     n = 0
@@ -619,12 +636,15 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
         if warp == 0:
             state_i[2] += 1
         state_i[3] += 1
-        if excess > 0 or warp > 0:
-            pen[0] *= 10.0
-            pen[1] *= 10.0
+        for mult in (10.0, 100.0):     # repair: the same search with much higher penalties
+            if excess == 0 and warp == 0:
+                break
+            mark_infeasible(prob, sol)
+            pen[0] *= mult
+            pen[1] *= mult
             local_search(prob, sol, pen, order, bufA, bufB)
-            pen[0] /= 10.0
-            pen[1] /= 10.0
+            pen[0] /= mult
+            pen[1] /= mult
             c, dist, excess, warp = total(prob, sol, pen)
         feasible = excess == 0 and warp == 0
         if feasible and dist < state_f[1]:
@@ -636,7 +656,7 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
         else:
             restore(prob, sol)
         ctr[2] = 0
-        if state_i[3] >= 100:
+        if state_i[3] >= 50:
             target = 0.45
             fc = state_i[1] / state_i[3]
             ft = state_i[2] / state_i[3]
