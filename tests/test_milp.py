@@ -164,3 +164,17 @@ def test_tsp100_proved_optimal():
     check(problem, result)
     heuristic = routeopt.solve(problem, solver="pyvrp", time_limit=5)
     assert result.objective <= heuristic.objective + 1e-9
+
+
+def test_milp_and_ortools_share_one_process():
+    """OR-Tools and highspy both ship libhighs.so.1: mismatched versions break whichever loads second."""
+    import subprocess
+    import sys
+    code = ("import routeopt\n"
+            "p = routeopt.generate('tsp', n=12, seed=0)\n"
+            "a = routeopt.solve(p, solver='ortools', time_limit=0.3)\n"
+            "b = routeopt.solve(p, solver='milp', time_limit=10)\n"
+            "assert b.status.value == 'OPTIMAL', b.message\n"
+            "assert b.objective <= a.objective + 1e-9\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
