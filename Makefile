@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m routeopt bench-vrp ../shared/instances/cvrp-x --time-limit 30
+	$(PY) -m routeopt bench-vrp ../shared/instances/cvrp-x --solvers local,ortools,pyvrp --time-limit 30
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache
