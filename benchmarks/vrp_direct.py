@@ -87,13 +87,10 @@ def run(config: str, path: str, time_limit: float, seed: int):
 
 
 def best_known(path: Path) -> float | None:
+    from routeopt.instances.formats import read_solution
+
     sol = path.with_suffix(".sol")
-    if not sol.exists():
-        return None
-    for line in sol.read_text().splitlines():
-        if line.lower().startswith("cost"):
-            return float(line.split()[1])
-    return None
+    return read_solution(sol)[1] if sol.exists() else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import InputError
 from ...instances.vrp import VRP, Route, Solution
 from ..base import Budget, Result, Solver, Status
 from .common import BIG, fleet_cap, to_integers
@@ -45,7 +46,6 @@ class ORToolsSolver(Solver):
         choice = str(self.options.get("first_solution", "auto")).upper()
         if choice != "AUTO":
             if choice not in _FIRST:
-                from ...errors import InputError
                 raise InputError(f"unknown first_solution '{choice}' (choose from {', '.join(_FIRST)})",
                                  field="first_solution")
             return choice
@@ -131,7 +131,6 @@ class ORToolsSolver(Solver):
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         meta_name = str(self.options.get("metaheuristic", "GUIDED_LOCAL_SEARCH")).upper()
         if meta_name not in _META:
-            from ...errors import InputError
             raise InputError(f"unknown metaheuristic '{meta_name}' (choose from {', '.join(_META)})",
                              field="metaheuristic")
         params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, meta_name)
