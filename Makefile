@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# torch first and pinned: this version installs from a local CPU build; any other spec pulls GBs.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,distributed]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -20,8 +20,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The comparator on the 25 X instances, 30 s per run; resumable through its .db.
 bench: $(STAMP)
-	$(PY) -m routeopt bench-vrp ../shared/instances/cvrp-x --solvers local,ortools,pyvrp --time-limit 30
+	$(PY) -m routeopt compare ../shared/instances/cvrp-x --solvers pyvrp,ortools,local,milp --time-limit 30 \
+		--db benchmarks/results/x-30s.db --plot benchmarks/results/x-30s.png \
+		--markdown benchmarks/results/x-30s.md --csv benchmarks/results/x-30s.csv
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache

@@ -13,12 +13,14 @@ from .instances.formats import load, save, save_solution, load_solution
 from .instances.generate import generate
 from .instances.vrp import VRP, Route, Solution, VehicleType
 from .solvers.base import Budget, Result, Solver, Status
+from .solvers.compare import Report, compare
 from .solvers.registry import list_solvers, register, solve
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "load", "save", "load_solution", "save_solution", "generate", "solve", "list_solvers", "register",
+    "load", "save", "load_solution", "save_solution", "generate", "solve", "compare", "Report",
+    "list_solvers", "register",
     "Problem", "Evaluation", "Violation", "VRP", "VehicleType", "Route", "Solution",
     "Budget", "Result", "Solver", "Status",
     "RouteoptError", "InputError", "UnsupportedError", "UnknownSolverError", "__version__",

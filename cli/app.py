@@ -1,4 +1,4 @@
-"""The ``routeopt`` command line: solve, solvers, instances, demo, bench-vrp.
+"""The ``routeopt`` command line: solve, compare, solvers, instances, demo.
 
 >>> from typer.testing import CliRunner
 >>> CliRunner().invoke(app, ["solvers", "--json"]).exit_code    # doctest: +SKIP
@@ -250,10 +250,11 @@ def solvers(
 
 
 # --------------------------------------------------------------------------- demo and benchmark
-from .bench import bench_vrp, demo  # noqa: E402  (they use the helpers above)
+from .compare import compare  # noqa: E402  (they use the helpers above)
+from .demo import demo  # noqa: E402
 
 app.command("demo")(demo)
-app.command("bench-vrp")(bench_vrp)
+app.command("compare")(compare)
 
 
 def main(argv: list[str] | None = None) -> None:

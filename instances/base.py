@@ -6,9 +6,14 @@ objective and every violated constraint. Solvers never score their own answers.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Problem(ABC):
     """A problem instance of one family (``vrp``, ``paths``, ``balance``, ``network``)."""
 
     family: ClassVar[str]
+    sense: ClassVar[str] = "min"      # "min" or "max": which way the objective improves
     name: str
     best_known: float | None
 
@@ -82,6 +88,40 @@ class Problem(ABC):
     @abstractmethod
     def from_dict(cls, data: dict[str, Any]) -> "Problem": ...
 
+    def fingerprint(self) -> str:
+        """A hash of the instance's content (its best-known value left out): results stored for
+        one fingerprint are never reused for a file whose content has changed."""
+        h = hashlib.sha256(self.family.encode())
+        names = ([f.name for f in dataclasses.fields(self)] if dataclasses.is_dataclass(self)
+                 else [k for k in vars(self) if not k.startswith("_")])   # not lazily cached state
+        _digest(h, {k: getattr(self, k) for k in names if k != "best_known"})
+        return h.hexdigest()[:16]
+
     @classmethod
     @abstractmethod
     def solution_from_dict(cls, data: dict[str, Any]) -> Solution: ...
+
+
+def _digest(h: "hashlib._Hash", value: Any) -> None:
+    """Feed ``value`` to ``h`` canonically; arrays by dtype, shape and bytes (fast for big matrices)."""
+    if isinstance(value, np.ndarray):
+        h.update(f"nd{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, dict):
+        h.update(b"{")
+        for key in sorted(value, key=str):
+            h.update(str(key).encode() + b":")
+            _digest(h, value[key])
+        h.update(b"}")
+    elif isinstance(value, (list, tuple, frozenset, set)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        h.update(b"[")
+        for item in items:
+            _digest(h, item)
+        h.update(b"]")
+    elif hasattr(value, "to_dict"):
+        _digest(h, value.to_dict())
+    elif hasattr(value, "__dict__"):
+        _digest(h, vars(value))
+    else:
+        h.update(json.dumps(value, default=repr).encode())

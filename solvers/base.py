@@ -59,21 +59,24 @@ class Result:
     best_known: float | None = None
     message: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    sense: str = "min"            # the problem's: "max" when a larger objective is better
 
     @property
     def gap(self) -> float | None:
-        """Relative gap to the best-known value, in percent (None when either is missing)."""
+        """Relative gap to the best-known value, in percent (None when either is missing);
+        positive when worse than the best known, whichever way the problem optimises."""
         if self.objective is None or self.best_known is None or self.status not in (
                 Status.OPTIMAL, Status.FEASIBLE):
             return None
-        return 100.0 * (self.objective - self.best_known) / max(abs(self.best_known), 1e-9)
+        return relative_gap(self.objective, self.best_known, self.sense)
 
     @property
     def proved_gap(self) -> float | None:
         """Relative gap between objective and proved bound, in percent."""
         if self.objective is None or self.bound is None:
             return None
-        return 100.0 * (self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        diff = self.objective - self.bound if self.sense == "min" else self.bound - self.objective
+        return 100.0 * diff / max(abs(self.objective), 1e-9)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,12 @@ class Result:
             "solution": None if self.solution is None else self.solution.to_dict(),
             "metadata": self.metadata,
         }
+
+
+def relative_gap(objective: float, reference: float, sense: str = "min") -> float:
+    """``objective`` against ``reference`` in percent; positive means worse."""
+    diff = objective - reference if sense == "min" else reference - objective
+    return 100.0 * diff / max(abs(reference), 1e-9)
 
 
 class Solver:
@@ -116,6 +125,11 @@ class Solver:
         if self.max_size is not None and problem.size > self.max_size:
             raise UnsupportedError(f"solver '{self.name}' handles at most {self.max_size} clients; "
                                    f"'{problem.name}' has {problem.size}")
+
+    @classmethod
+    def prepare(cls) -> None:
+        """One-off work that must not be charged to a run's budget (JIT compilation, model
+        loading); the comparator calls it once per machine before timing anything."""
 
     def solve(self, problem: Problem, budget: Budget) -> Result:
         self.check(problem)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
+import sys
+from pathlib import Path
 import traceback
 from typing import Any
 
@@ -41,12 +44,45 @@ def register(name: str, target: str | type[Solver]) -> None:
 
 
 def solver_class(name: str) -> type[Solver]:
+    """The class of a registered name, a ``"package.module:Class"`` import path, or a
+    ``"path/to/file.py:Class"`` (a user's own solver, e.g. for ``routeopt compare``)."""
     if name not in _REGISTRY:
+        if ":" in name:
+            return _import_target(name)
         close = difflib.get_close_matches(name, list(_REGISTRY) + ["auto"], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise UnknownSolverError(f"unknown solver '{name}'{hint} (known: {', '.join(sorted(_REGISTRY))}, auto)")
-    module, _, cls = _REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module), cls)
+    return _import_target(_REGISTRY[name])
+
+
+def solver_target(name: str) -> str:
+    """What :func:`solver_class` needs to find ``name`` in another process: solvers registered
+    at run time in this one are unknown there, so pass their import path instead."""
+    return _REGISTRY.get(name, name)
+
+
+def _import_target(target: str) -> type[Solver]:
+    where, _, cls_name = target.rpartition(":")
+    try:
+        if where.endswith(".py"):
+            path = Path(where).resolve()
+            if not path.is_file():
+                raise UnknownSolverError(f"solver file {where} not found")
+            module_name = f"routeopt_user_{path.stem}_{abs(hash(str(path))):x}"
+            module = sys.modules.get(module_name)
+            if module is None:
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[module_name] = module
+                spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+    except ImportError as exc:
+        raise UnknownSolverError(f"cannot import solver '{target}': {exc}") from None
+    cls = getattr(module, cls_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Solver)):
+        raise UnknownSolverError(f"'{target}' is not a routeopt Solver class")
+    return cls
 
 
 def solver_names() -> list[str]:
@@ -126,6 +162,7 @@ def solve(problem: Problem, solver: str | Solver = "auto", *, time_limit: float 
 def finalize(problem: Problem, result: Result, solver: Solver | None = None) -> Result:
     """Re-score the answer with ``problem.evaluate``: the single source of truth."""
     result.best_known = problem.best_known
+    result.sense = problem.sense
     if solver is not None:
         result.metadata.setdefault("solver_version", solver.version())
     if result.solution is None:

@@ -26,13 +26,16 @@ def read_text(path: Path) -> str:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
 
 
-def atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write ``chunks`` to a temporary file beside ``path``, then rename it over ``path``.
+def atomic_write(path: Path, chunks: Iterable[str] | str | bytes) -> Path:
+    """Write ``chunks`` (text pieces, or one str or bytes) to a temporary file beside ``path``,
+    then rename it over ``path``; returns ``path``.
 
     A failure at any point (while the chunks are still being produced, or on disk) removes
     the temporary file, so ``path`` holds either its old content or the complete new one.
     """
     path = Path(path)
+    if isinstance(chunks, (str, bytes)):
+        chunks = [chunks]
     if not path.parent.is_dir():
         raise InputError("cannot write: the folder does not exist", path=path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -42,14 +45,15 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
-                f.write(chunk)
+                f.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
         if path.exists():
             shutil.copymode(path, tmp)
         os.replace(tmp, path)
+        return path
     except BaseException as exc:
         try:
             os.unlink(tmp)

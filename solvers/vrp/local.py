@@ -78,6 +78,10 @@ class LocalSearchSolver(Solver):
     description = ("built-in construction (savings, sweep, nearest) + granular local search + "
                    "ruin and recreate; capacity, time windows, asymmetric; one depot and fleet")
 
+    @classmethod
+    def prepare(cls) -> None:
+        warm_up()      # fills numba's on-disk cache, so runs in fresh processes load in ~1 s
+
     def check(self, problem: VRP) -> None:
         super().check(problem)
         construction = self.options.get("construction", "savings")
@@ -262,6 +266,9 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
     chunk = 10
     done = 0
     search_start = time.perf_counter()
+    # (seconds, best feasible cost) each time it improves: the comparator's gap-over-time curves
+    progress_best = float(state_f[1])
+    progress = [(search_start - start, progress_best / data.scale)] if math.isfinite(progress_best) else []
     meta["setup_time"] = search_start - start
     while True:
         now = time.perf_counter()
@@ -274,12 +281,16 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
         K.ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, best_flat,
                     state_f, state_i, steps, temp, 0)
         done += steps
+        if state_f[1] < progress_best:
+            progress_best = float(state_f[1])
+            progress.append((time.perf_counter() - start, progress_best / data.scale))
         spent = time.perf_counter() - now
         if iterations is None and spent < 0.02:
             chunk = min(chunk * 2, 10_000)
         elif iterations is None and spent > 0.05 and chunk > 1:
             chunk //= 2
     meta["iterations"] = done
+    meta["progress"] = progress
     meta["search_time"] = time.perf_counter() - search_start
     if math.isfinite(state_f[1]):
         flat, status, message = best_flat, Status.FEASIBLE, ""

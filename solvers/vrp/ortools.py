@@ -139,10 +139,18 @@ class ORToolsSolver(Solver):
         params.time_limit.FromMilliseconds(int(remaining * 1000))
         params.log_search = False
 
+        progress: list[tuple[float, float]] = []   # (seconds, cost) of each improving solution
+
+        def on_solution() -> None:
+            cost = routing.CostVar().Value() / data.scale
+            if not progress or cost < progress[-1][1]:
+                progress.append((time.perf_counter() - start, cost))
+        routing.AddAtSolutionCallback(on_solution)
         assignment = routing.SolveWithParameters(params)
         meta: dict[str, Any] = {"first_solution": first, "metaheuristic": meta_name,
                                 "vehicles_modelled": len(vtype), "build_time": built,
-                                "scale": data.scale, "routing_status": int(routing.status())}
+                                "scale": data.scale, "routing_status": int(routing.status()),
+                                "progress": progress}
         if assignment is None:
             return Result(self.name, problem.name, Status.NO_SOLUTION, metadata=meta,
                           message=f"OR-Tools found no solution (routing status {routing.status()})")

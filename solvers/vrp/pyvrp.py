@@ -108,11 +108,14 @@ class PyVRPSolver(Solver):
         stop = MaxRuntime(remaining)
         if self.options.get("iterations"):  # reproducible runs: same seed and iterations, same answer
             stop = MultipleCriteria([stop, MaxIterations(int(self.options["iterations"]))])
+        track = bool(self.options.get("progress", True))
         res = pyvrp_solve(pd, stop, seed=budget.seed, display=False,
-                          collect_stats=False, initial_solution=self.options.get("initial_solution"))
+                          collect_stats=track, initial_solution=self.options.get("initial_solution"))
         best = res.best
         meta: dict[str, Any] = {"iterations": int(res.num_iterations), "build_time": built,
                                 "scale": data.scale}
+        if track:
+            meta["progress"] = _progress(res.stats, built, data.scale)
         if best.num_routes() == 0 and problem.num_clients and problem.required[problem.num_depots:].any():
             return Result(self.name, problem.name, Status.NO_SOLUTION, metadata=meta,
                           message="PyVRP returned no routes")
@@ -121,6 +124,17 @@ class PyVRPSolver(Solver):
         message = "" if best.is_feasible() else "PyVRP found no feasible solution in the time limit"
         return Result(self.name, problem.name, status, objective=None, solution=solution,
                       message=message, metadata=meta)
+
+
+def _progress(stats, offset: float, scale: float) -> list[tuple[float, float]]:
+    """(seconds, cost) each time PyVRP's best feasible solution improved."""
+    out: list[tuple[float, float]] = []
+    elapsed = offset
+    for runtime, datum in zip(stats.runtimes, stats.data):
+        elapsed += runtime
+        if datum.best_feas and (not out or datum.best_cost / scale < out[-1][1]):
+            out.append((elapsed, datum.best_cost / scale))
+    return out
 
 
 __all__ = ["PyVRPSolver", "build_data", "to_solution"]

@@ -1,0 +1,76 @@
+"""``routeopt demo``: generate one instance of every VRP variant, then compare every solver on them.
+
+The main job in miniature: generated instances are written in the project's formats, read back,
+and run through :func:`routeopt.compare` (each run in its own process, every answer scored by the
+instance); the tables go to stdout and a Markdown report, a CSV and a performance profile to DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.text import Text
+
+from ..errors import InputError
+from ..instances.base import Problem
+from ..instances.formats import load, save
+from ..instances.generate import generate
+from ..solvers.compare import compare as run_compare
+from .common import console, positive_time
+from .compare import parse_solvers
+
+# kind, clients, seed offset: the demo's instances (``--n`` replaces every size)
+DEMO_SET = [("cvrp", 50, 0), ("cvrp", 100, 1), ("vrptw", 50, 0), ("tsp", 50, 0),
+            ("hfvrp", 50, 0), ("mdvrp", 50, 0), ("pvrp", 50, 0)]
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the generated "
+                                                                        "instances and the report (created).")]
+    = Path("data/demo"),
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="Seconds per solver and "
+                                                                          "instance.")] = 2.0,
+    n: Annotated[Optional[int], typer.Option("--n", "-n", min=2, help="Clients in every instance "
+                                                                     "(default: 50, and 100 for one CVRP).")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the generated instances.")] = 0,
+    solvers: Annotated[Optional[str], typer.Option("--solvers", "-s", help="Comma-separated solver names "
+                                                                          "(default: every VRP solver).")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Runs at a time (default: the CPU count, "
+                                                               "at most 4).")] = None,
+) -> None:
+    """Generate a few instances, solve each with every solver that supports it, compare the answers.
+
+    CVRP (X-style, two sizes), Solomon-like VRPTW, TSP, heterogeneous fleet, multi-depot and PVRP
+    instances are generated into DIR (.vrp when CVRPLIB can hold them, else .json), read back from
+    there, and compared; the gap is to the best answer any solver found for that instance.
+    """
+    time_limit = positive_time(time_limit)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder", path=out)
+    names = parse_solvers(solvers) if solvers is not None else None
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for kind, size, offset in DEMO_SET:
+        generated = generate(kind, n=size if n is None else n, seed=seed + offset)
+        paths.append(_save_instance(generated, out))
+    problems = [load(p) for p in paths]        # solve what the files hold: the formats are part of the demo
+    report = run_compare(problems, names, time_limit=time_limit, seeds=1,
+                         workers=workers or max(1, min(4, os.cpu_count() or 1)))
+    c = console()
+    c.print(report.table())
+    report.to_markdown(out / "report.md")
+    written = [out / "report.md", report.to_csv(out / "runs.csv"), report.plot(out / "profile.png")]
+    c.print(Text.assemble(("instances and report in ", "dim"), (str(out), "bold"),
+                          (f" ({', '.join(p.name for p in written)})", "dim"),
+                          ("; try: ", "dim"), f"routeopt solve {paths[1]} --time-limit 5"))
+
+
+def _save_instance(problem: Problem, folder: Path) -> Path:
+    """``.vrp`` when CVRPLIB can hold the instance exactly, else ``.json``."""
+    try:
+        return save(problem, folder / f"{problem.name}.vrp")
+    except InputError:
+        return save(problem, folder / f"{problem.name}.json")

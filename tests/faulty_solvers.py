@@ -1,0 +1,106 @@
+"""Solvers that misbehave on purpose, for the comparator's fault-isolation tests.
+
+They are plugged in as ``"tests/faulty_solvers.py:ClassName"`` exactly as a user plugs in a
+solver file of their own. ``Steady`` is well-behaved and deterministic (seed-dependent, slow on
+demand), so that interrupted and uninterrupted runs can be compared row for row.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from routeopt.instances.vrp import VRP, Route, Solution
+from routeopt.solvers.base import Budget, Result, Solver, Status
+
+ALL = frozenset({"capacity", "time_windows", "service_times", "asymmetric", "multi_depot",
+                 "heterogeneous_fleet", "fixed_cost", "max_duration", "prizes", "zones", "preferences",
+                 "multi_dimensional_demand", "open_depots"})
+
+
+class _Base(Solver):
+    family = "vrp"
+    kind = "heuristic"
+    supports = ALL
+
+
+def greedy_routes(problem: VRP, seed: int) -> Solution:
+    """Clients in index order rotated by ``seed``, a new route whenever the capacity is full."""
+    clients = list(problem.clients)
+    shift = seed % max(1, len(clients))
+    clients = clients[shift:] + clients[:shift]
+    cap = problem.vehicle_types[0].capacity[0] if problem.vehicle_types[0].capacity else float("inf")
+    routes, current, load = [], [], 0.0
+    for c in clients:
+        d = float(problem.demand[c][0]) if problem.demand is not None else 0.0
+        if current and load + d > cap:
+            routes.append(Route(current))
+            current, load = [], 0.0
+        current.append(c)
+        load += d
+    if current:
+        routes.append(Route(current))
+    return Solution(routes)
+
+
+class Steady(_Base):
+    """Deterministic: the same answer for the same instance and seed, after ``delay`` seconds."""
+
+    name = "steady"
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        time.sleep(float(self.options.get("delay", 0.0)))
+        return Result(self.name, problem.name, Status.FEASIBLE, solution=greedy_routes(problem, budget.seed))
+
+
+class Crash(_Base):
+    """Kills its own interpreter with a segmentation fault."""
+
+    name = "crash"
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        os.kill(os.getpid(), signal.SIGSEGV)
+        time.sleep(10)
+        raise AssertionError("unreachable")
+
+
+class Hang(_Base):
+    """Ignores its budget and never returns."""
+
+    name = "hang"
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        while True:
+            time.sleep(0.05)
+
+
+class Infeasible(_Base):
+    """Drops a client and claims a tiny cost: must be marked INFEASIBLE, never ranked."""
+
+    name = "infeasible"
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        routes = greedy_routes(problem, budget.seed).routes
+        routes[0] = Route(routes[0].visits[1:])
+        return Result(self.name, problem.name, Status.FEASIBLE, objective=1.0, solution=Solution(routes))
+
+
+class Raising(_Base):
+    """A plain Python bug."""
+
+    name = "raising"
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        raise ZeroDivisionError("bug in the solver")
+
+
+class Hog(_Base):
+    """Allocates memory until it is stopped."""
+
+    name = "hog"
+
+    def _solve(self, problem: VRP, budget: Budget) -> Result:
+        blocks = []
+        while True:
+            blocks.append(bytearray(256 * 2**20))
