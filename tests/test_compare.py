@@ -211,6 +211,37 @@ def test_ray_executor_gives_the_same_table_as_local_processes(tmp_path):
     assert_scored(problems, ray)
 
 
+def test_ray_cluster_given_by_address(tmp_path):
+    pytest.importorskip("ray")
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ray_bin = Path(sys.executable).with_name("ray")
+    start = subprocess.run([str(ray_bin), "start", "--head", "--port", str(port), "--num-cpus", "2",
+                            "--include-dashboard=false", "--disable-usage-stats"],
+                           capture_output=True, text=True, timeout=180)
+    assert start.returncode == 0, start.stderr[-2000:]
+    try:
+        address = next(line.split("--address=")[1].strip().strip("'") for line in start.stdout.splitlines() + start.stderr.splitlines()
+                       if "ray start --address=" in line)
+        save(generate("cvrp", n=10, seed=3), tmp_path / "a.vrp")
+        db = tmp_path / "r.db"
+        # a fresh process, as from a shell: Ray reads its auth settings when it is imported
+        result = subprocess.run([sys.executable, "-m", "routeopt", "compare", str(tmp_path / "a.vrp"), "--solvers",
+                                 f"{spec('Steady')},pyvrp", "-O", "pyvrp.iterations=100", "--executor", "ray",
+                                 "--ray-address", address, "--db", str(db), "-t", "5", "-q"],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "steady" in result.stdout and "pyvrp" in result.stdout
+        with ResultStore(db) as store:
+            rows = store.rows()
+        assert len(rows) == 2 and {r["executor"] for r in rows} == {"ray"}
+        assert {r["status"] for r in rows} == {"FEASIBLE"}
+    finally:
+        subprocess.run([str(ray_bin), "stop", "--force"], capture_output=True, timeout=120)
+
+
 # ------------------------------------------------------------------ real instances, exact answers
 def test_real_instances_with_best_known_and_an_exact_solver(tmp_path):
     files = [shared("cvrp-small", "E-n13-k4.vrp"), shared("cvrp-small", "P-n16-k8.vrp")]

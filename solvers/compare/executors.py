@@ -8,6 +8,7 @@ come back to the caller's thread through ``on_done`` as they finish, in completi
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -67,6 +68,12 @@ def run_ray(tasks: Sequence[Task], workers: int | None, on_start: Callback, on_d
             address: str | None = None, threads: int = 1) -> None:
     """Cells as Ray tasks (``num_cpus=threads`` each) on the cluster at ``address`` or on a local
     Ray started for this run; at most ``workers`` in flight (default: the cluster's CPUs)."""
+    if address and "RAY_AUTH_MODE" not in os.environ and (
+            os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+            or os.path.exists(os.path.expanduser("~/.ray/auth_token"))):
+        # Clusters started with `ray start` (Ray >= 2.5x) use token auth, but a driver given an
+        # explicit address sends the token only when told to, and reads that when Ray is imported.
+        os.environ["RAY_AUTH_MODE"] = "token"
     try:
         import ray
     except ImportError:
@@ -77,12 +84,13 @@ def run_ray(tasks: Sequence[Task], workers: int | None, on_start: Callback, on_d
                                   "configure_logging": False}
         if address:
             kwargs["address"] = address
+
         elif workers:
             kwargs["num_cpus"] = workers * threads
         try:
             ray.init(**kwargs)
-        except ConnectionError as exc:
-            raise InputError(f"--ray-address {address}: cannot connect to Ray ({exc})") from None
+        except (ConnectionError, ray.exceptions.RayError) as exc:
+            raise InputError(f"--ray-address {address}: cannot connect to Ray ({str(exc).splitlines()[0]})") from None
     try:
         limit = workers or max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
         remote = ray.remote(num_cpus=threads, max_retries=0)(_ray_cell)

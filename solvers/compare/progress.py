@@ -28,13 +28,12 @@ class CompareProgress:
 
     def __enter__(self) -> "CompareProgress":
         if self.enabled:
-            from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                                        TimeElapsedColumn)
             self.progress = Progress(
                 SpinnerColumn(), TextColumn("compare"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[state]}"), TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
-                console=Console(stderr=True, highlight=False, markup=False), transient=True)
+                console=_console(), transient=True)
             self.progress.__enter__()
             self.task = self.progress.add_task("compare", total=self.total, completed=self.done,
                                                state=self._state(), eta="-")
@@ -83,3 +82,10 @@ class CompareProgress:
                 (f"  {row['message'][:100]}" if row["status"] not in OK and row.get("message") else "", "dim"))
             self.progress.console.print(line)
             self.progress.update(self.task, completed=self.done, state=self._state(), eta=self._eta())
+
+
+def _console():
+    """stderr; 160 columns when it is not a terminal, so logged lines are not wrapped at 80."""
+    from rich.console import Console
+    c = Console(stderr=True, highlight=False, markup=False)
+    return c if c.is_terminal else Console(stderr=True, highlight=False, markup=False, width=160)

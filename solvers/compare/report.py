@@ -155,22 +155,28 @@ class Report:
         if self.time_limit is not None:
             title += f"; {self.time_limit:g} s per run"
         t = Table(title=title, title_justify="left")
-        t.add_column("instance", style="bold")
-        t.add_column("variant")
+        t.add_column("instance", style="bold", no_wrap=True)
+        t.add_column("variant", no_wrap=True)
         t.add_column("size", justify="right")
-        t.add_column("reference", justify="right")
-        for s in self.solvers:
+        t.add_column("reference", justify="right", no_wrap=True)
+        shown = [s for s in self.solvers if any((i, s) in self._cells for i in self.instances)]
+        for s in shown:
             t.add_column(s, justify="right")
         for inst in self.instances:
             ref, kind = self.refs.get(inst, (None, ""))
             info = self.info.get(inst, {})
             cells: list[Any] = [inst, info.get("variant") or "-", str(info.get("size") or "-"), Text(f"{ref:,.6g}" + ("" if kind == "best known" else " *"))
                                 if ref is not None else Text("-", style="dim")]
-            for s in self.solvers:
+            for s in shown:
                 cells.append(self._cell_text(inst, s))
             t.add_row(*cells)
+        notes = []
         if any(kind == "best found" for _, kind in self.refs.values()):
-            t.caption = "* no best-known value: gaps are to the best answer found here"
+            notes.append("* no best-known value: gaps are to the best answer found here")
+        hidden = [s for s in self.solvers if s not in shown]
+        if hidden:
+            notes.append(f"not shown, no instance they support: {', '.join(hidden)}")
+        t.caption = "\n".join(notes) or None
         return t
 
     def _cell_text(self, inst: str, s: str):
