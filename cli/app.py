@@ -29,6 +29,7 @@ from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_STYLE, ClickExcept
                      error_line, fmt_gap, fmt_number, fmt_time, one_line, output_path, positive_time,
                      print_json, quiet_broken_pipe, report_exception, stdout_to_stderr)
 from .instances import describe_problem, instances_app
+from .network import network_app
 from .solverinfo import solver_rows
 
 OK = (Status.OPTIMAL, Status.FEASIBLE)
@@ -87,6 +88,7 @@ app = typer.Typer(
     help="Routing problems defined once, solved by many solvers, every answer checked by the problem.",
 )
 app.add_typer(instances_app, name="instances")
+app.add_typer(network_app, name="network")
 
 
 def _version(value: bool) -> None:

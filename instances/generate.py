@@ -428,6 +428,9 @@ def generate(kind: str, n: int = 50, seed: int = 0, **params: Any) -> VRP:
     'TSP'
     """
     word = str(kind).strip().lower()
+    if word in ("leafspine", "fattree"):   # fabrics, n participating hosts: instances/network_generate.py
+        from .network_generate import generate_network
+        return generate_network(word, seed, **{"hosts": n, **params})
     if word not in GENERATORS:
         raise InputError(f"unknown kind {kind!r}{_hint(word, GENERATORS)}; "
                          f"valid kinds: {', '.join(GENERATORS)}", field="kind")

@@ -23,12 +23,18 @@ _REGISTRY: dict[str, str] = {
     "ortools": "routeopt.solvers.vrp.ortools:ORToolsSolver",
     "milp": "routeopt.solvers.vrp.milp:MILPSolver",
     "local": "routeopt.solvers.vrp.local:LocalSearchSolver",
+    "ecmp": "routeopt.solvers.network.ecmp:ECMPSolver",
+    "spray": "routeopt.solvers.network.lp:SprayLPSolver",
+    "split": "routeopt.solvers.network.split:MinimalSplitSolver",
+    "netgreedy": "routeopt.solvers.network.greedy:GreedySolver",
+    "netmilp": "routeopt.solvers.network.milp:UnsplittableMILPSolver",
 }
 
 # ``auto``: exact first where it proves optimality within the budget, then the heuristics in
 # order of solution quality measured on the X instances (PyVRP best, then our own, then OR-Tools).
 _AUTO_ORDER: dict[str, list[str]] = {
     "vrp": ["pyvrp", "local", "ortools"],
+    "network": ["spray", "split", "netgreedy", "ecmp"],
 }
 
 # Largest sizes (clients) the exact solver proves optimal in about 10 s on a 2-core machine

@@ -1,0 +1,21 @@
+"""Packet routing in datacenter fabrics: each method's maximum link congestion over the LP
+optimum (ideal packet spraying), sub-flows per flow and solve time.
+
+Protocol: leaf-spine 16 leaves x 16 spines x 16 hosts and fat-trees k = 8 and 16, all-to-all
+(among at most ``--max-hosts`` random hosts: flows grow as n^2) and ring traffic (all hosts, in a
+seeded random order so that the ring crosses the fabric); every flow of size 1, fabric links of
+capacity 1 (full bisection), host links of ample capacity so that the fabric is what is measured.
+Methods run one after another in this process, each with ``--time-limit`` seconds.
+
+    python benchmarks/network.py --quick          # small fabrics, seconds
+    python benchmarks/network.py                  # the full protocol (minutes)
+"""
+
+from __future__ import annotations
+
+import sys
+
+from routeopt.cli.network import network_app
+
+if __name__ == "__main__":
+    sys.exit(network_app(["bench", *sys.argv[1:]], prog_name="benchmarks/network.py"))

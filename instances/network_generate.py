@@ -1,0 +1,118 @@
+"""Seeded network instances: a fabric (leaf-spine, fat-tree) carrying a collective's traffic.
+
+Traffic patterns among ``hosts`` participants (all hosts of the fabric by default), every flow of
+``size``:
+
+- ``all-to-all``: every participant sends to every other (MoE dispatch, all-to-all collectives);
+- ``ring``: participant ``i`` sends to ``i + 1`` (one step of ring all-reduce);
+- ``permutation``: a seeded random derangement;
+- ``incast``: every participant sends to the first one.
+
+Participants are placed on hosts ``contiguous`` (h0, h1, ...) or ``random`` (seeded), the rank
+order being the placement order, so a random ring crosses the fabric.
+
+>>> p = generate_network("leafspine", seed=0, leaves=4, spines=2, hosts_per_leaf=2, traffic="ring")
+>>> p.name, p.size
+('leafspine-4x2x2-ring-n8-s0', 8)
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import InputError
+from .network import Network, fat_tree, leaf_spine
+
+__all__ = ["PATTERNS", "NETWORK_GENERATORS", "traffic", "generate_network"]
+
+PATTERNS = ("all-to-all", "ring", "permutation", "incast")
+_ALIASES = {"alltoall": "all-to-all", "a2a": "all-to-all", "all_to_all": "all-to-all",
+            "allreduce": "ring", "all-reduce": "ring", "ring-allreduce": "ring"}
+
+
+def _pattern(word: Any) -> str:
+    w = str(word).strip().lower()
+    w = _ALIASES.get(w, w)
+    if w not in PATTERNS:
+        close = difflib.get_close_matches(w, PATTERNS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown traffic pattern {word!r}{hint}; valid: {', '.join(PATTERNS)}", field="traffic")
+    return w
+
+
+def traffic(net: Network, pattern: str, *, hosts: int | None = None, size: float = 1.0,
+            placement: str = "random", seed: int = 0) -> list[tuple[int, int, float]]:
+    """The flows of ``pattern`` among ``hosts`` participants of ``net`` (host indices)."""
+    pattern = _pattern(pattern)
+    n = len(net.hosts) if hosts is None else hosts
+    if int(n) != n or not 2 <= n <= len(net.hosts):
+        raise InputError(f"hosts must be an integer in [2, {len(net.hosts)}], got {hosts!r}", field="hosts")
+    if not (np.isfinite(size) and size > 0):
+        raise InputError(f"size must be positive, got {size!r}", field="size")
+    rng = np.random.default_rng(seed)
+    if placement == "contiguous":
+        ranks = list(net.hosts[: int(n)])
+    elif placement == "random":
+        ranks = [net.hosts[i] for i in rng.permutation(len(net.hosts))[: int(n)]]
+    else:
+        raise InputError(f"placement must be 'contiguous' or 'random', got {placement!r}", field="placement")
+    n = len(ranks)
+    if pattern == "all-to-all":
+        pairs = [(i, j) for i in range(n) for j in range(n) if i != j]
+    elif pattern == "ring":
+        pairs = [(i, (i + 1) % n) for i in range(n)]
+    elif pattern == "incast":
+        pairs = [(i, 0) for i in range(1, n)]
+    else:                               # a derangement: a random cyclic shift of a random order
+        order = rng.permutation(n)
+        shift = int(rng.integers(1, n))
+        pairs = [(int(order[i]), int(order[(i + shift) % n])) for i in range(n)]
+    return [(ranks[i], ranks[j], float(size)) for i, j in pairs]
+
+
+def _finish(net: Network, kind: str, seed: int, traffic_pattern: str, hosts: int | None, size: float,
+            placement: str) -> Network:
+    pattern = _pattern(traffic_pattern)
+    flows = traffic(net, pattern, hosts=hosts, size=size, placement=placement, seed=seed)
+    n = len(net.hosts) if hosts is None else hosts
+    out = net.with_flows(flows, f"{net.name}-{pattern}-n{n}-s{seed}")
+    out.source = (f"generate_network({kind!r}, seed={seed}, traffic={pattern!r}, hosts={n}, "
+                  f"size={size}, placement={placement!r})")
+    return out
+
+
+def leafspine(seed: int = 0, *, leaves: int = 4, spines: int = 4, hosts_per_leaf: int = 4,
+              host_capacity: float = 1.0, spine_capacity: float | None = None, oversubscription: float = 1.0,
+              traffic: str = "all-to-all", hosts: int | None = None, size: float = 1.0,
+              placement: str = "random") -> Network:
+    """Leaf-spine fabric carrying a collective (all-to-all, ring, permutation, incast)."""
+    net = leaf_spine(int(leaves), int(spines), int(hosts_per_leaf), host_capacity=host_capacity,
+                     spine_capacity=spine_capacity, oversubscription=oversubscription)
+    return _finish(net, "leafspine", seed, traffic, hosts, size, placement)
+
+
+def fattree(seed: int = 0, *, k: int = 4, capacity: float = 1.0, host_capacity: float | None = None,
+            traffic: str = "all-to-all",
+            hosts: int | None = None, size: float = 1.0, placement: str = "random") -> Network:
+    """k-ary fat-tree carrying a collective (all-to-all, ring, permutation, incast)."""
+    return _finish(fat_tree(int(k), capacity=capacity, host_capacity=host_capacity), "fattree", seed, traffic, hosts, size, placement)
+
+
+NETWORK_GENERATORS: dict[str, Callable[..., Network]] = {"leafspine": leafspine, "fattree": fattree}
+
+
+def generate_network(kind: str, seed: int = 0, **params: Any) -> Network:
+    """A seeded network instance of ``kind`` (``leafspine`` or ``fattree``)."""
+    word = str(kind).strip().lower().replace("-", "").replace("_", "")
+    if word not in NETWORK_GENERATORS:
+        raise InputError(f"unknown network kind {kind!r}; valid: {', '.join(NETWORK_GENERATORS)}", field="kind")
+    fn = NETWORK_GENERATORS[word]
+    import inspect
+    allowed = [p for p, v in inspect.signature(fn).parameters.items() if v.kind is v.KEYWORD_ONLY]
+    for p in params:
+        if p not in allowed:
+            raise InputError(f"unknown parameter {p!r} for kind {word!r}; valid: {', '.join(allowed)}", field=p)
+    return fn(seed, **params)

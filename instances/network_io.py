@@ -1,0 +1,139 @@
+"""Network topologies and traffic matrices from files (WAN-style experiments).
+
+Topologies:
+
+- edge list (``.edges``, ``.txt``, ``.csv``): one cable per line, ``U V [CAPACITY]`` separated by
+  spaces or commas (capacity 1 when left out), ``#`` starts a comment; each cable is two
+  directed links. A line ``> U V [CAPACITY]`` is a single directed link.
+- GraphML (``.graphml``) through networkx: edge attribute ``capacity`` (default 1); a directed
+  graph gives directed links, an undirected one two per edge. Nodes with ``type="host"`` are the
+  hosts; without any, every node is.
+
+Traffic matrix (CSV): ``source,destination,size`` per line (an optional header line starting
+with ``source`` or ``src``), node names as in the topology.
+
+>>> net = read_topology("wan.edges")                         # doctest: +SKIP
+>>> net = net.with_flows(read_traffic("tm.csv", net))        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from .network import Network
+
+__all__ = ["read_topology", "read_traffic", "TOPOLOGY_SUFFIXES"]
+
+TOPOLOGY_SUFFIXES = (".edges", ".txt", ".csv", ".graphml")
+
+
+def _number(text: str, path: Path, line: int, what: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise InputError(f"{what} must be a number, got {text!r}", path=path, line=line) from None
+    if not math.isfinite(x):
+        raise InputError(f"{what} must be finite, got {text!r}", path=path, line=line)
+    return x
+
+
+def read_topology(path: str | Path) -> Network:
+    """A :class:`Network` without flows from an edge list or GraphML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    if path.suffix.lower() == ".graphml":
+        return _read_graphml(path)
+    nodes: dict[str, int] = {}
+    cap: dict[tuple[int, int], float] = {}
+    for lineno, raw in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        text = raw.split("#", 1)[0].strip()
+        if not text:
+            continue
+        directed = text.startswith(">")
+        parts = [p for p in re.split(r"[,\s]+", text.lstrip(">").strip()) if p]
+        if len(parts) not in (2, 3):
+            raise InputError(f"expected 'U V [CAPACITY]', got {raw.strip()!r}", path=path, line=lineno)
+        if lineno == 1 and len(parts) == 3 and parts[2].lower() in ("capacity", "cap", "c"):
+            continue                                    # a header line
+        c = _number(parts[2], path, lineno, "capacity") if len(parts) == 3 else 1.0
+        if c <= 0:
+            raise InputError(f"capacity must be positive, got {parts[2]}", path=path, line=lineno)
+        u, v = (nodes.setdefault(p, len(nodes)) for p in parts[:2])
+        if u == v:
+            raise InputError(f"self-loop at {parts[0]!r}", path=path, line=lineno)
+        for a, b in [(u, v)] if directed else [(u, v), (v, u)]:
+            cap[(a, b)] = cap.get((a, b), 0.0) + c      # parallel cables add up
+    if not cap:
+        raise InputError("no links found", path=path)
+    return _network(path, list(nodes), list(range(len(nodes))), cap)
+
+
+def _read_graphml(path: Path) -> Network:
+    import networkx as nx
+
+    try:
+        g = nx.read_graphml(path)
+    except Exception as exc:  # networkx raises several XML and key errors
+        raise InputError(f"cannot read GraphML: {' '.join(str(exc).split())}", path=path) from None
+    nodes = [str(v) for v in g.nodes]
+    index = {v: k for k, v in enumerate(nodes)}
+    cap: dict[tuple[int, int], float] = {}
+    for u, v, data in g.edges(data=True):
+        try:
+            c = float(data.get("capacity", 1.0))
+        except (TypeError, ValueError):
+            raise InputError(f"edge {u}-{v}: capacity {data.get('capacity')!r} is not a number", path=path) from None
+        if not (math.isfinite(c) and c > 0):
+            raise InputError(f"edge {u}-{v}: capacity must be positive, got {c}", path=path)
+        a, b = index[str(u)], index[str(v)]
+        for pair in [(a, b)] if g.is_directed() else [(a, b), (b, a)]:
+            cap[pair] = cap.get(pair, 0.0) + c
+    hosts = [index[str(v)] for v, d in g.nodes(data=True) if d.get("type") == "host"]
+    return _network(path, nodes, hosts or list(range(len(nodes))), cap)
+
+
+def _network(path: Path, nodes: list[str], hosts: list[int], cap: dict[tuple[int, int], float]) -> Network:
+    links = np.array(list(cap), dtype=np.int64).reshape(-1, 2)
+    return Network(nodes, hosts, links, np.array(list(cap.values())), np.zeros((0, 2)), np.zeros(0),
+                   name=path.name.split(".")[0] or path.stem, topology="graph", source=str(path))
+
+
+def read_traffic(path: str | Path, net: Network) -> list[tuple[int, int, float]]:
+    """Flows ``(source, destination, size)`` of a CSV traffic matrix, checked against ``net``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    index = {v: k for k, v in enumerate(net.nodes)}
+    hosts = set(net.hosts)
+    flows = []
+    for lineno, raw in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        text = raw.split("#", 1)[0].strip()
+        if not text:
+            continue
+        parts = [p.strip() for p in re.split(r"[,;\t ]+", text) if p.strip()]
+        if lineno == 1 and parts and parts[0].lower() in ("source", "src", "from"):
+            continue
+        if len(parts) != 3:
+            raise InputError(f"expected 'source,destination,size', got {raw.strip()!r}", path=path, line=lineno)
+        ends = []
+        for name in parts[:2]:
+            if name not in index or index[name] not in hosts:
+                raise InputError(f"unknown host {name!r}", path=path, line=lineno)
+            ends.append(index[name])
+        size = _number(parts[2], path, lineno, "size")
+        if size < 0:
+            raise InputError(f"negative size {parts[2]}", path=path, line=lineno)
+        if size == 0:
+            continue                                    # a zero entry of a matrix is no flow
+        if ends[0] == ends[1]:
+            raise InputError(f"flow from {parts[0]!r} to itself", path=path, line=lineno)
+        flows.append((ends[0], ends[1], size))
+    if not flows:
+        raise InputError("no flows found", path=path)
+    return flows
