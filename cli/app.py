@@ -28,6 +28,7 @@ from ..solvers.registry import solve as solve_problem
 from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_STYLE, ClickException, UsageError, console,
                      error_line, fmt_gap, fmt_number, fmt_time, one_line, output_path, positive_time,
                      print_json, quiet_broken_pipe, report_exception, stdout_to_stderr)
+from .balance import balance_app
 from .instances import describe_problem, instances_app
 from .network import network_app
 from .solverinfo import solver_rows
@@ -88,6 +89,7 @@ app = typer.Typer(
     help="Routing problems defined once, solved by many solvers, every answer checked by the problem.",
 )
 app.add_typer(instances_app, name="instances")
+app.add_typer(balance_app, name="balance")
 app.add_typer(network_app, name="network")
 
 

@@ -428,6 +428,9 @@ def generate(kind: str, n: int = 50, seed: int = 0, **params: Any) -> VRP:
     'TSP'
     """
     word = str(kind).strip().lower()
+    if word.startswith("balance-"):   # MoE score batches: instances/balance_generate.py
+        from .balance_generate import generate_balance
+        return generate_balance(word, n, seed, **params)
     if word in ("leafspine", "fattree"):   # fabrics, n participating hosts: instances/network_generate.py
         from .network_generate import generate_network
         return generate_network(word, seed, **{"hosts": n, **params})

@@ -23,6 +23,13 @@ _REGISTRY: dict[str, str] = {
     "ortools": "routeopt.solvers.vrp.ortools:ORToolsSolver",
     "milp": "routeopt.solvers.vrp.milp:MILPSolver",
     "local": "routeopt.solvers.vrp.local:LocalSearchSolver",
+    "balance-milp": "routeopt.solvers.balance.milp:BalanceMILPSolver",
+    "bip": "routeopt.solvers.balance.bip:BIPSolver",
+    "lossfree": "routeopt.solvers.balance.lossfree:LossFreeSolver",
+    "sinkhorn": "routeopt.solvers.balance.sinkhorn:SinkhornSolver",
+    "greedy": "routeopt.solvers.balance.greedy:GreedySolver",
+    "expert-choice": "routeopt.solvers.balance.greedy:ExpertChoiceSolver",
+    "llep": "routeopt.solvers.balance.spill:SpillSolver",
     "ecmp": "routeopt.solvers.network.ecmp:ECMPSolver",
     "spray": "routeopt.solvers.network.lp:SprayLPSolver",
     "split": "routeopt.solvers.network.split:MinimalSplitSolver",
@@ -35,6 +42,7 @@ _REGISTRY: dict[str, str] = {
 _AUTO_ORDER: dict[str, list[str]] = {
     "vrp": ["pyvrp", "local", "ortools"],
     "network": ["spray", "split", "netgreedy", "ecmp"],
+    "balance": ["bip", "greedy"],
 }
 
 # Largest sizes (clients) the exact solver proves optimal in about 10 s on a 2-core machine

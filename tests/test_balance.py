@@ -1,0 +1,200 @@
+"""The balance family: evaluator, generators, every solver checked by the evaluator, the exact
+BIP never beaten, BIP close to it, the causal stream mode, bad input, JSON and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+import routeopt  # noqa: E402
+from routeopt.errors import InputError, UnsupportedError  # noqa: E402
+from routeopt.instances.balance import BalanceProblem, BalanceSolution  # noqa: E402
+from routeopt.solvers.registry import solve  # noqa: E402
+
+HEURISTICS = ["bip", "lossfree", "sinkhorn", "greedy", "expert-choice"]
+
+
+def _random(seed: int) -> BalanceProblem:
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(3, 7))
+    k = int(rng.integers(1, m))
+    n = int(rng.integers(10, 60))
+    scores = rng.random((n, m)) + rng.normal(0, 0.5, m)[None, :] ** 2
+    return BalanceProblem(scores, k=k, capacity_factor=float(rng.choice([1.0, 1.25])), name=f"rand{seed}")
+
+
+# ----------------------------------------------------------------------------- evaluator
+def test_evaluate_feasible_and_details():
+    p = BalanceProblem(np.array([[3.0, 1.0, 0.0], [2.0, 0.0, 1.0], [1.0, 2.0, 0.0]]), k=1,
+                       placement=np.array([0, 0, 1]))
+    e = p.evaluate(BalanceSolution(np.array([[0], [2], [1]])))
+    assert e.feasible and e.objective == 6.0
+    assert e.details["loads"] == [1, 1, 1] and e.details["max_vio"] == 0.0
+    assert e.details["device_loads"] == [2, 1]
+    assert e.details["score_ratio"] == pytest.approx(6.0 / 7.0)
+
+
+@pytest.mark.parametrize("experts, kind", [
+    ([[0, 0], [1, 2], [1, 2]], "duplicate"),
+    ([[0], [1], [2]], "wrong_k"),
+    ([[0, 5], [1, 2], [0, 2]], "expert_range"),
+    ([[0, -1], [1, 2], [0, 2]], "dropped"),
+    ([[0, 1], [0, 1], [0, 1]], "capacity"),
+])
+def test_evaluate_violations(experts, kind):
+    p = BalanceProblem(np.ones((3, 3)), k=2)          # capacity ceil(2*3/3) = 2
+    e = p.evaluate(BalanceSolution(np.array(experts)))
+    assert kind in {v.kind for v in e.violations}, e.violations
+
+
+def test_evaluate_wrong_shape_never_raises():
+    p = BalanceProblem(np.ones((3, 3)), k=1)
+    e = p.evaluate(BalanceSolution(np.array([0, 1, 2])))
+    assert [v.kind for v in e.violations] == ["shape"]
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kwargs, words", [
+    ({"scores": np.ones(4)}, "2-D"),
+    ({"scores": np.array([[1.0, np.nan]])}, "scores[0][1] is nan"),
+    ({"scores": np.ones((4, 2)), "k": 3}, "k=3"),
+    ({"scores": np.ones((4, 2)), "capacity_factor": 0.5}, "capacity_factor"),
+    ({"scores": np.ones((4, 2)), "placement": np.array([0, 1, 2])}, "placement"),
+])
+def test_bad_input(kwargs, words):
+    with pytest.raises(InputError) as info:
+        BalanceProblem(**kwargs)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_bad_generator_input():
+    with pytest.raises(InputError, match="unknown parameter"):
+        routeopt.generate("balance-zipf", n=16, m=4, colour=3)
+    with pytest.raises(InputError, match="k=9"):
+        routeopt.generate("balance-zipf", n=16, m=4, k=9)
+
+
+def test_milp_refuses_huge():
+    p = BalanceProblem(np.zeros((1, 1)), k=1)
+    from routeopt.solvers.balance.milp import MAX_PAIRS, BalanceMILPSolver
+    big = routeopt.generate("balance-gaussian", n=MAX_PAIRS // 8 + 1, m=8, k=1)
+    with pytest.raises(UnsupportedError, match="token-expert pairs"):
+        BalanceMILPSolver().check(big)
+    BalanceMILPSolver().check(p)
+
+
+# ----------------------------------------------------------------------------- generators
+@pytest.mark.parametrize("kind", ["balance-gaussian", "balance-zipf", "balance-hot", "balance-drift"])
+def test_generators_seeded(kind):
+    a = routeopt.generate(kind, n=64, seed=3, m=8, k=2)
+    b = routeopt.generate(kind, n=64, seed=3, m=8, k=2)
+    assert a.fingerprint() == b.fingerprint() and a.scores.shape == (64, 8)
+    assert np.allclose(a.scores.sum(1), 1.0)                    # softmax gates
+    if kind == "balance-drift":
+        later = routeopt.generate(kind, n=64, seed=3, m=8, k=2, step=50)
+        assert later.fingerprint() != a.fingerprint()
+
+
+# ----------------------------------------------------------------------------- solvers
+def test_every_solver_checked_by_the_evaluator():
+    p = routeopt.generate("balance-zipf", n=200, seed=1, m=8, k=2, devices=4)
+    milp = solve(p, "balance-milp", time_limit=30)
+    assert milp.status.value == "OPTIMAL" and milp.bound == pytest.approx(milp.objective)
+    for name in HEURISTICS:
+        r = solve(p, name)
+        e = p.evaluate(r.solution)
+        assert r.status.value == "FEASIBLE", (name, r.violations)
+        assert r.objective == pytest.approx(e.objective) and e.feasible
+        assert r.objective <= milp.objective + 1e-9
+    spill = solve(p, "llep", min_chunk=4)
+    assert spill.status.value == "INFEASIBLE"                  # keeps top-k, ignores expert capacity
+    assert {v.kind for v in spill.violations} == {"capacity"}
+    assert spill.metadata["device_max_vio_after"] < spill.metadata["device_max_vio_before"]
+    assert sum(spill.metadata["device_loads_after"]) == 200 * 2
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_milp_never_beaten(seed):
+    p = _random(seed)
+    milp = solve(p, "balance-milp", time_limit=30)
+    assert milp.status.value == "OPTIMAL"
+    for name in HEURISTICS + ["llep"]:
+        r = solve(p, name)
+        if r.status.value == "FEASIBLE":
+            assert r.objective <= milp.objective + 1e-9, name
+        else:
+            assert r.violations, name
+
+
+@pytest.mark.parametrize("kind, k", [("balance-zipf", 2), ("balance-gaussian", 1), ("balance-hot", 2)])
+def test_bip_close_to_milp(kind, k):
+    p = routeopt.generate(kind, n=256, seed=0, m=8, k=k)
+    milp = solve(p, "balance-milp", time_limit=30).objective
+    bip = solve(p, "bip")
+    assert bip.status.value == "FEASIBLE"
+    assert (milp - bip.objective) / milp <= 0.005
+
+
+def test_greedy_drop_mode_reports_dropped():
+    p = routeopt.generate("balance-hot", n=128, seed=0, m=8, k=1)
+    r = solve(p, "greedy", overflow="drop", repair=False)
+    assert "dropped" in {v.kind for v in r.violations}
+
+
+def test_spill_plan_chunks():
+    from routeopt.solvers.balance.spill import spill_plan
+    plan = spill_plan(np.array([100, 10, 10, 10]), np.array([0, 1, 2, 3]), alpha=1.0, min_chunk=20)
+    assert all(mv[3] >= 20 for mv in plan.moves)
+    assert plan.device_loads.sum() == 130 and plan.device_loads.max() < 100
+
+
+# ----------------------------------------------------------------------------- streams
+def test_causal_bip_balances_after_warmup():
+    from routeopt.solvers.balance.simulate import simulate
+    rep = simulate("balance-zipf", n=8192, m=16, k=2, steps=14, warmup=8,
+                   methods=["topk", "bip", "bip-causal", "lossfree"])
+    rows = {r["method"]: r for r in rep.rows()}
+    assert rows["topk"]["avg_max_vio_after_warmup"] > 3
+    assert rows["bip"]["sup_max_vio_after_warmup"] < 0.05
+    assert rows["bip-causal"]["first_max_vio"] == pytest.approx(rows["topk"]["first_max_vio"])
+    assert rows["bip-causal"]["avg_max_vio_after_warmup"] < 0.1
+    assert rows["lossfree"]["avg_max_vio_after_warmup"] < rows["topk"]["avg_max_vio_after_warmup"]
+
+
+# ----------------------------------------------------------------------------- files and CLI
+def test_json_round_trip(tmp_path):
+    p = routeopt.generate("balance-gaussian", n=32, seed=2, m=4, k=2, devices=2)
+    path = routeopt.save(p, tmp_path / "b.json")
+    q = routeopt.load(path)
+    assert isinstance(q, BalanceProblem) and np.array_equal(q.scores, p.scores)
+    assert (q.k, q.capacity, q.placement.tolist()) == (p.k, p.capacity, p.placement.tolist())
+    r = solve(q, "bip")
+    sol_path = routeopt.save_solution(r.solution, tmp_path / "b.sol.json", q)
+    back = routeopt.load_solution(sol_path, q)
+    assert q.evaluate(back).objective == pytest.approx(r.objective)
+
+
+def test_cli(tmp_path):
+    from typer.testing import CliRunner
+    from routeopt.cli.app import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["balance", "solve", "-g", "balance-zipf", "--n", "64", "--m", "4", "--k", "2",
+                              "-s", "bip", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["status"] == "FEASIBLE" and out["max_vio"] <= 0.0 + 1e-9
+    p = routeopt.generate("balance-hot", n=48, seed=0, m=4, k=1)
+    routeopt.save(p, tmp_path / "p.json")
+    res = runner.invoke(app, ["balance", "solve", str(tmp_path / "p.json"), "-s", "balance-milp"])
+    assert res.exit_code == 0 and "OPTIMAL" in res.stdout
+    res = runner.invoke(app, ["balance", "simulate", "--n", "256", "--m", "8", "--steps", "3", "--warmup", "1",
+                              "--methods", "topk,bip-causal", "--json"])
+    assert res.exit_code == 0 and len(json.loads(res.stdout)["methods"]) == 2
+    res = runner.invoke(app, ["balance", "solve", "-g", "balance-zipf", "--n", "16", "--m", "4", "--k", "5"])
+    assert res.exit_code == 2 and "k=5" in res.output
