@@ -27,7 +27,7 @@ from typing import Any
 
 from .common import RouterSolver, capacity_of
 
-__all__ = ["BIPRouter", "BIPSolver", "dual_prices"]
+__all__ = ["BIPRouter", "BIPSolver", "dual_prices", "prices_for"]
 
 
 def dual_prices(s, k: int, capacity: int, q=None, iterations: int = 4):
@@ -52,13 +52,36 @@ def dual_prices(s, k: int, capacity: int, q=None, iterations: int = 4):
     return p, q
 
 
+def prices_for(sample, k: int, room, q, iterations: int = 4):
+    """Expert prices that would give expert ``j`` about ``room[j]`` of the ``sample`` tokens
+    (a per-expert capacity: the (room_j + 1)-th largest of ``s_ij - p_i`` down column ``j``);
+    an expert with no room left gets a price no token beats."""
+    import torch
+
+    n, m = sample.shape
+    room = room.clamp(min=0).long()
+    big = float(sample.abs().max()) * 4 + 1.0 if sample.numel() else 1.0
+    for _ in range(iterations):
+        p = torch.kthvalue(sample - q, m - k, dim=1).values if k < m else (sample - q).min(dim=1).values - 1.0
+        ranked = (sample - p[:, None]).sort(dim=0, descending=True).values
+        at = room.clamp(max=n - 1)
+        q = ranked.gather(0, at[None, :])[0].clamp(min=0)
+        q = torch.where(room >= n, torch.zeros_like(q), q)
+        q = torch.where(room <= 0, torch.full_like(q, big), q)
+    return q
+
+
 class BIPRouter:
     """Stateful router: ``route(scores) -> experts (n, k)``; ``q`` carries across calls."""
 
     def __init__(self, m: int, k: int, capacity_factor: float = 1.0, *, iterations: int = 4,
-                 causal: bool = False, smoothing: float | None = None, **_: Any):
+                 causal: bool = False, smoothing: float | None = None, chunks: int = 8, **_: Any):
         self.m, self.k, self.capacity_factor = m, k, capacity_factor
         self.iterations, self.causal = int(iterations), bool(causal)
+        # causal mode: the batch is routed in ``chunks`` consecutive blocks; block b is priced on
+        # the tokens before it (earlier blocks of this batch, never later ones) for the room its
+        # experts have left, so the batch's own sampling noise is corrected as it arrives
+        self.chunks = max(1, int(chunks))
         # causal prices: a running average of the batch prices (weight ``smoothing`` on the newest)
         # rather than the last batch's own, whose sampling noise would be routed twice over
         self.smoothing = (0.5 if causal else 1.0) if smoothing is None else float(smoothing)
@@ -76,23 +99,49 @@ class BIPRouter:
         if self.causal:
             zero = torch.zeros(self.m, dtype=s.dtype, device=s.device)
             q_used = self.q_avg.to(device=s.device, dtype=s.dtype) if self.q_avg is not None else zero
-            _, self.q = dual_prices(s, self.k, cap, self.q, self.iterations)
+            routed = self._causal_blocks(s, cap, q_used) if self.chunks > 1 else None
+            _, self.q = dual_prices(s, self.k, cap, self.q, self.iterations)    # learnt after routing
             self.q_avg = self.q if self.q_avg is None else q_used + self.smoothing * (self.q - q_used)
+            if routed is not None:
+                self.info = {"max_price": float(q_used.max()), "blocks": self.chunks}
+                return routed
         else:
             _, self.q = dual_prices(s, self.k, cap, self.q, self.iterations)
             q_used = self.q
         self.info = {"max_price": float(q_used.max())}
         return (s - q_used).topk(self.k, dim=1).indices
 
+    def _causal_blocks(self, s, cap: int, q_start):
+        """Route block by block; block b sees only the tokens before it."""
+        import torch
+
+        n = s.shape[0]
+        bounds = torch.linspace(0, n, self.chunks + 1).round().long().tolist()
+        out = torch.empty((n, self.k), dtype=torch.long, device=s.device)
+        loads = torch.zeros(self.m, dtype=torch.long, device=s.device)
+        q = q_start
+        for a, e in zip(bounds[:-1], bounds[1:]):
+            if e <= a:
+                continue
+            if a > 0:   # price recent seen tokens (a sample of the stream) for the room left
+                w = min(a, 2 * (e - a))
+                room = ((cap - loads).double() * w / (n - a)).floor()
+                q = prices_for(s[a - w:a], self.k, room, q.clone(), self.iterations)
+            out[a:e] = (s[a:e] - q).topk(self.k, dim=1).indices
+            loads += torch.bincount(out[a:e].reshape(-1), minlength=self.m)
+        return out
+
 
 class BIPSolver(RouterSolver):
     """BIP dual prices, T coordinate iterations, route by top-k of ``s - q``; options
     ``iterations`` (4), ``causal`` (False: one batch has nothing earlier, so causal = top-k),
-    ``smoothing`` (causal mode: weight of the newest batch in the running average of q, 0.5)."""
+    ``smoothing`` (causal mode: weight of the newest batch in the running average of q, 0.5),
+    ``chunks`` (causal mode: blocks per batch, each priced on the tokens before it; 8; 1 = the
+    whole batch routed with earlier batches' prices only)."""
 
     name = "bip"
     description = "BIP dual algorithm: quantile updates of token/expert prices, top-k of s - q (torch)."
 
     def router(self, problem):
-        opts = {key: v for key, v in self.options.items() if key in ("iterations", "causal", "smoothing")}
+        opts = {key: v for key, v in self.options.items() if key in ("iterations", "causal", "smoothing", "chunks")}
         return BIPRouter(problem.num_experts, problem.k, problem.capacity_factor, **opts)
