@@ -31,6 +31,7 @@ from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_STYLE, ClickExcept
 from .balance import balance_app
 from .instances import describe_problem, instances_app
 from .network import network_app
+from .paths import paths_app
 from .solverinfo import solver_rows
 
 OK = (Status.OPTIMAL, Status.FEASIBLE)
@@ -91,6 +92,7 @@ app = typer.Typer(
 app.add_typer(instances_app, name="instances")
 app.add_typer(balance_app, name="balance")
 app.add_typer(network_app, name="network")
+app.add_typer(paths_app, name="paths")
 
 
 def _version(value: bool) -> None:

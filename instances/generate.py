@@ -434,10 +434,14 @@ def generate(kind: str, n: int = 50, seed: int = 0, **params: Any) -> VRP:
     if word in ("leafspine", "fattree"):   # fabrics, n participating hosts: instances/network_generate.py
         from .network_generate import generate_network
         return generate_network(word, seed, **{"hosts": n, **params})
-    if word not in GENERATORS:
-        raise InputError(f"unknown kind {kind!r}{_hint(word, GENERATORS)}; "
-                         f"valid kinds: {', '.join(GENERATORS)}", field="kind")
-    fn = GENERATORS[word]
+    # graph kinds (road, chung-lu) live apart: GENERATORS holds the VRP kinds only
+    from .paths_generate import GRAPH_GENERATORS
+    graph_word = word.replace("_", "-")
+    if word not in GENERATORS and graph_word not in GRAPH_GENERATORS:
+        every = {**GENERATORS, **GRAPH_GENERATORS}
+        raise InputError(f"unknown kind {kind!r}{_hint(word, every)}; "
+                         f"valid kinds: {', '.join(every)}", field="kind")
+    fn = GENERATORS[word] if word in GENERATORS else GRAPH_GENERATORS[graph_word]
     allowed = [name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
     for name in params:
         if name not in allowed:

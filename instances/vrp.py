@@ -477,3 +477,5 @@ class VRP(Problem):
 
     def with_best_known(self, value: float | None) -> "VRP":
         return replace(self, best_known=value)
+
+from .road_matrix import from_road_network  # noqa: E402,F401  (the bridge from road graphs; imports this module)

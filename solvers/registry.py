@@ -35,6 +35,16 @@ _REGISTRY: dict[str, str] = {
     "split": "routeopt.solvers.network.split:MinimalSplitSolver",
     "netgreedy": "routeopt.solvers.network.greedy:GreedySolver",
     "netmilp": "routeopt.solvers.network.milp:UnsplittableMILPSolver",
+    # shortest paths (family "paths")
+    "dijkstra": "routeopt.solvers.paths.dijkstra:DijkstraSolver",
+    "bidijkstra": "routeopt.solvers.paths.bidirectional:BidirectionalDijkstraSolver",
+    "bibfs": "routeopt.solvers.paths.bidirectional:BidirectionalBFSSolver",
+    "astar": "routeopt.solvers.paths.astar:AStarSolver",
+    "ch": "routeopt.solvers.paths.ch:CHSolver",
+    "wormhole": "routeopt.solvers.paths.wormhole:WormHoleSolver",
+    "penalty": "routeopt.solvers.paths.alternatives:PenaltySolver",
+    "plateau": "routeopt.solvers.paths.alternatives:PlateauSolver",
+    "yen": "routeopt.solvers.paths.alternatives:YenSolver",
 }
 
 # ``auto``: exact first where it proves optimality within the budget, then the heuristics in
@@ -43,6 +53,9 @@ _AUTO_ORDER: dict[str, list[str]] = {
     "vrp": ["pyvrp", "local", "ortools"],
     "network": ["spray", "split", "netgreedy", "ecmp"],
     "balance": ["bip", "greedy"],
+    # paths: one Dijkstra per source answers every query shape exactly with no index to build;
+    # alternative routes by plateaus (locally optimal, two tree searches per pair)
+    "paths": ["dijkstra", "plateau"],
 }
 
 # Largest sizes (clients) the exact solver proves optimal in about 10 s on a 2-core machine

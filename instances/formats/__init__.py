@@ -6,6 +6,8 @@
                           keywords as in EURO-NeurIPS/ORTEC (:mod:`.tsplib`)
 ``.json``                 our own ``to_dict`` with a ``family`` key (:mod:`.jsonio`)
 ``.sol``                  CVRPLIB solutions (:mod:`.sol`); ``.json`` solutions too
+``.gr .osm .osm.bz2``     graphs for the ``paths`` family: DIMACS, OpenStreetMap, edge lists
+``.edges`` (``.txt``)     (:mod:`.graphs`); they load as a ``PathProblem`` without queries
 ========================  ==================================================================
 
 >>> p = load("X-n101-k25.vrp")                # doctest: +SKIP
@@ -24,14 +26,14 @@ from pathlib import Path
 from ...errors import InputError
 from ..base import Problem, Solution
 from ..vrp import VRP
-from . import jsonio, sol, solomon, tsplib, tsplib_write
+from . import graphs, jsonio, sol, solomon, tsplib, tsplib_write
 from ._io import atomic_write, read_text
 from .distances import coordinate_distances
 
 __all__ = ["load", "save", "load_solution", "read_solution", "save_solution", "coordinate_distances"]
 
 TSPLIB_SUFFIXES = (".vrp", ".tsp", ".atsp", ".hcp")
-INSTANCE_SUFFIXES = (*TSPLIB_SUFFIXES, ".txt", ".json")
+INSTANCE_SUFFIXES = (*TSPLIB_SUFFIXES, ".txt", ".json", *graphs.SUFFIXES)
 
 
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
@@ -49,6 +51,10 @@ def load(path: str | Path, *, convention: str | None = None) -> Problem:
     ``floor``, ``exact``, ``dimacs``), e.g. ``exact`` for BKS computed without rounding.
     """
     path = Path(path)
+    if graphs.graph_format(path) is not None:
+        if convention is not None:
+            raise InputError("convention applies to coordinate files, not to graphs", path=path)
+        return _graph_problem(path, graphs.read_graph(path))
     _suffix(path, INSTANCE_SUFFIXES, "instance")
     text = read_text(path)
     problem = _read(path, text, convention)
@@ -56,7 +62,7 @@ def load(path: str | Path, *, convention: str | None = None) -> Problem:
     if hasattr(problem, "source"):
         problem.source = str(path)
     beside = path.with_suffix(".sol")
-    if beside.is_file():
+    if beside.is_file() and isinstance(problem, VRP):
         cost = sol.read_sol(beside, read_text(beside))[1]
         # the .sol cost holds under the file's own convention only
         if cost is not None and (convention is None or _read(path, text, None).convention == convention):
@@ -76,16 +82,30 @@ def _read(path: Path, text: str, convention: str | None) -> Problem:
         return solomon.read_solomon(path, text, convention)
     if tsplib.is_tsplib(text):
         return tsplib.read_tsplib(path, text, convention)
-    raise InputError("cannot tell the format: expected Solomon VEHICLE/CUSTOMER blocks or VRPLIB "
-                     "keywords (NAME : ..., EDGE_WEIGHT_SECTION)", path=path)
+    if suffix == ".txt" and convention is None and graphs.is_edge_list(text):
+        return _graph_problem(path, graphs.read_edge_list(path, text))
+    raise InputError("cannot tell the format: expected Solomon VEHICLE/CUSTOMER blocks, VRPLIB "
+                     "keywords (NAME : ..., EDGE_WEIGHT_SECTION) or an edge list ('U V [W]' lines)", path=path)
+
+
+def _graph_problem(path: Path, graph) -> Problem:
+    from ..paths import PathProblem
+    name = path.name.split(".")[0] or path.stem
+    return PathProblem(graph, name=name, source=str(path))
 
 
 def save(problem: Problem, path: str | Path) -> Path:
-    """Write ``.json`` (any problem) or ``.vrp`` (CVRPLIB; VRPs it can represent) atomically."""
+    """Write ``.json`` (any problem), ``.vrp`` (CVRPLIB; VRPs it can represent) or ``.gr`` (the
+    graph of a paths problem, with ``.co`` beside when it has coordinates) atomically."""
     path = Path(path)
-    suffix = _suffix(path, (".json", ".vrp"), "instance output")
+    suffix = _suffix(path, (".json", ".vrp", ".gr"), "instance output")
     if suffix == ".json":
         atomic_write(path, [jsonio.format_problem(problem)])
+    elif suffix == ".gr":
+        graph = getattr(problem, "graph", None)
+        if graph is None:
+            raise InputError(f"only graphs can be saved as .gr, not {problem.family} instances", path=path)
+        graphs.write_dimacs(graph, path)
     else:
         if not isinstance(problem, VRP):
             raise InputError(f"only VRP instances can be saved as .vrp, not {problem.family}", path=path)

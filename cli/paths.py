@@ -1,0 +1,324 @@
+"""``routeopt paths``: shortest paths, distance matrices and alternative routes on road and social graphs.
+
+    routeopt paths query map.osm --source 0 --target 25
+    routeopt paths query --generate road --nodes 100000 --source 5 --target 99000 --solver ch
+    routeopt paths matrix map.osm --points stops.csv --out matrix.csv --vrp stops-atsp.json
+    routeopt paths alternatives map.osm --source 0 --target 25 --k 3 --method plateau
+    routeopt paths generate road --nodes 10000 --out grid.gr
+    routeopt paths bench --nodes 50000 --social-nodes 50000
+
+A node is a number 0..N-1, an identifier of the file with ``--ids`` (OSM id, DIMACS number), or
+``X,Y`` (longitude,latitude for OSM) snapped to the nearest node.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import InputError
+from ..instances.graph import Graph
+from ..instances.paths import PathProblem
+from ..solvers.base import Status
+from ..solvers.registry import solve as solve_problem
+from .common import console, fmt_number, fmt_time, output_path, positive_time, print_json
+
+paths_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
+                        help="Shortest paths on road and social graphs: queries, matrices, alternative routes.")
+
+GraphFile = Annotated[Optional[Path], typer.Argument(metavar="[FILE]", show_default=False,
+                                                     help="Graph: .osm .osm.bz2 .gr .edges .txt, or a paths .json.")]
+Generate = Annotated[Optional[str], typer.Option("--generate", "-g", help="Generate the graph instead: road or chung-lu.")]
+Nodes = Annotated[int, typer.Option("--nodes", "-n", min=1, help="Nodes of a generated graph.")]
+Seed = Annotated[int, typer.Option(min=0, help="Seed of a generated graph.")]
+Metric = Annotated[str, typer.Option(help="Arc weights to route on: length (the file's weights) or travel_time.")]
+Ids = Annotated[bool, typer.Option("--ids", help="Read node numbers as the file's own identifiers.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def load_graph(file: Path | None, generate: str | None, nodes: int, seed: int, metric: str = "length") -> tuple[Graph, str]:
+    """The graph the options describe and a name for it."""
+    if (file is None) == (generate is None):
+        raise InputError("give either FILE or --generate (road or chung-lu), not both or neither")
+    if generate is not None:
+        from ..instances.paths_generate import GRAPH_GENERATORS
+        kind = generate.strip().lower().replace("_", "-")
+        if kind not in GRAPH_GENERATORS:
+            raise InputError(f"--generate: unknown kind {generate!r}; expected {' or '.join(GRAPH_GENERATORS)}")
+        problem = GRAPH_GENERATORS[kind](nodes, seed, queries=0)
+    else:
+        from ..instances.formats import load
+        problem = load(file)
+        if not isinstance(problem, PathProblem):
+            raise InputError(f"a {problem.family} instance, not a graph", path=file)
+    return problem.graph.with_metric(metric), problem.name
+
+
+def parse_node(text: str, graph: Graph, ids: bool, option: str) -> int:
+    """A node number from ``text``: an index, a file identifier (``ids``) or ``X,Y`` to snap."""
+    text = text.strip()
+    if "," in text:
+        from ..instances.road_matrix import snap
+        try:
+            xy = [float(v) for v in text.split(",")]
+        except ValueError:
+            raise InputError(f"{option}: expected a node or X,Y, got {text!r}") from None
+        if len(xy) != 2:
+            raise InputError(f"{option}: expected X,Y, got {text!r}")
+        return int(snap(graph, np.array([xy]), strongly_connected=False)[0][0])
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{option}: expected a node number or X,Y, got {text!r}") from None
+    if ids:
+        if graph.node_ids is None:
+            raise InputError(f"{option}: this graph has no node identifiers; drop --ids")
+        hit = np.flatnonzero(graph.node_ids == value)
+        if hit.size == 0:
+            raise InputError(f"{option}: no node with identifier {value}")
+        return int(hit[0])
+    if not 0 <= value < graph.num_nodes:
+        raise InputError(f"{option}: node {value} is not in 0..{graph.num_nodes - 1}")
+    return value
+
+
+def _warm(solver: str, problem: PathProblem):
+    """The solver, its numba kernels compiled (or loaded) before its clock starts."""
+    from ..solvers.registry import get_solver
+    s = get_solver(solver, problem)
+    type(s).prepare()
+    return s
+
+
+def _label(graph: Graph, node: int) -> str:
+    return str(node) if graph.node_ids is None else f"{node} (id {graph.node_ids[node]})"
+
+
+def _path_text(path: Any, limit: int = 12) -> str:
+    if path is None:
+        return "-"
+    p = [str(v) for v in np.asarray(path).tolist()]
+    return " ".join(p) if len(p) <= limit else " ".join(p[:limit // 2]) + f" ... ({len(p) - limit} more) ... " + " ".join(p[-limit // 2:])
+
+
+@paths_app.command()
+def query(
+    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0,
+    source: Annotated[list[str], typer.Option("--source", "-s", help="Source node (repeat for several).")] = ...,
+    target: Annotated[list[str], typer.Option("--target", "-t", help="Target node (repeat for several).")] = ...,
+    solver: Annotated[str, typer.Option("--solver", help="dijkstra, bidijkstra, bibfs, astar, ch, wormhole or auto.")] = "auto",
+    metric: Metric = "length", ids: Ids = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may run.")] = 60.0,
+    as_json: AsJson = False,
+) -> None:
+    """Shortest distance and path for each source and target (one pair each, or every source to
+    every target when their counts differ), checked by the instance itself."""
+    time_limit = positive_time(time_limit)
+    graph, name = load_graph(file, generate, nodes, seed, metric)
+    src = [parse_node(s, graph, ids, "--source") for s in source]
+    dst = [parse_node(t, graph, ids, "--target") for t in target]
+    matrix = len(src) != len(dst)
+    problem = PathProblem(graph, src, dst, matrix=matrix, name=name)
+    result = solve_problem(problem, _warm(solver, problem), time_limit=time_limit)
+    sol = result.solution
+    s_all, t_all = problem.pair_arrays()
+    rows = []
+    for i in range(problem.num_pairs):
+        d = None if sol is None else float(sol.distances[i])
+        path = None if sol is None or sol.paths is None else sol.paths[i]
+        rows.append({"source": int(s_all[i]), "target": int(t_all[i]),
+                     "distance": None if d is None or not math.isfinite(d) else d,
+                     "hops": None if path is None else len(path) - 1,
+                     "path": None if path is None else np.asarray(path).tolist()})
+    meta = {k: v for k, v in result.metadata.items() if isinstance(v, (int, float, str, bool)) or v is None}
+    if as_json:
+        print_json({"graph": name, "nodes": graph.num_nodes, "arcs": graph.num_arcs, "metric": graph.metric,
+                    "solver": result.solver, "status": str(result.status), "runtime": result.runtime,
+                    "violations": [v.message for v in result.violations], "pairs": rows, "metadata": meta})
+    else:
+        table = Table(title=f"{name}: {graph.num_nodes} nodes, {graph.num_edges} edges, metric {graph.metric} · "
+                            f"{result.solver} · {result.status} · {fmt_time(result.runtime)}", title_justify="left")
+        for col in ("source", "target", "distance", "hops", "path"):
+            table.add_column(col, justify="left" if col == "path" else "right", overflow="fold")
+        for r in rows:
+            table.add_row(_label(graph, r["source"]), _label(graph, r["target"]),
+                          "unreachable" if r["distance"] is None else fmt_number(r["distance"], 3),
+                          "-" if r["hops"] is None else str(r["hops"]), _path_text(r["path"]))
+        c = console()
+        c.print(table)
+        for key in ("build_time", "index_arcs", "shortcuts", "core_size", "certified_exact", "touched"):
+            if key in meta:
+                c.print(Text(f"  {key.replace('_', ' ')}: {fmt_number(meta[key], 3)}", style="dim"))
+        for v in result.violations[:5]:
+            c.print(Text(f"  violation: {v.message}", style="red"))
+    if result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        raise typer.Exit(1)
+
+
+def _read_points(path: Path) -> np.ndarray:
+    """``x,y`` (or ``lon,lat``) per line of a CSV, a header line allowed; one number per line: nodes."""
+    from ..instances.formats._io import read_text
+    rows, numbers = [], []
+    for no, line in enumerate(read_text(path).splitlines(), start=1):
+        cells = [c.strip() for c in line.replace(";", ",").split(",") if c.strip()]
+        if not cells or cells[0].startswith("#"):
+            continue
+        try:
+            rows.append([float(c) for c in cells[:2]])
+            numbers.append(no)
+        except ValueError:
+            if not rows and no == 1:
+                continue                                    # a header
+            raise InputError(f"expected numbers, got {line.strip()!r}", path=path, line=no) from None
+    if not rows:
+        raise InputError("no points", path=path)
+    widths = {len(r) for r in rows}
+    if widths == {1}:
+        return np.array([int(r[0]) for r in rows], dtype=np.int64)
+    if widths != {2}:
+        bad = next(no for r, no in zip(rows, numbers) if len(r) != 2)
+        raise InputError("expected x,y on every line", path=path, line=bad)
+    return np.array(rows)
+
+
+@paths_app.command()
+def matrix(
+    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0,
+    points: Annotated[Optional[Path], typer.Option(help="CSV of x,y (lon,lat for OSM) or node numbers, one per line.")] = None,
+    node: Annotated[Optional[str], typer.Option("--node-list", help="Comma-separated node numbers instead of --points.")] = None,
+    metric: Metric = "length",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the distance matrix as CSV.")] = None,
+    vrp: Annotated[Optional[Path], typer.Option(help="Write a VRP (.json) built from the points, point 0 the depot.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Many-to-many shortest-path distances (and travel times) between snapped points, both ways."""
+    from ..instances.road_matrix import road_matrices, snap
+    out = output_path(out, (".csv",), "--out")
+    vrp = output_path(vrp, (".json",), "--vrp")
+    graph, name = load_graph(file, generate, nodes, seed, "length")
+    if (points is None) == (node is None):
+        raise InputError("give either --points CSV or --node-list 1,2,3")
+    if points is not None:
+        pts = _read_points(points)
+    else:
+        try:
+            pts = np.array([int(v) for v in node.split(",") if v.strip()], dtype=np.int64)
+        except ValueError:
+            raise InputError(f"--node-list: expected comma-separated node numbers, got {node!r}") from None
+    snapped, offset = snap(graph, pts)
+    routed = graph.with_metric(metric)
+    dist, dur = road_matrices(routed, snapped)
+    if out is not None:
+        from ..instances.formats._io import atomic_write, rows as csv_rows
+        atomic_write(out, csv_rows(dist, sep=","))
+    written = None
+    if vrp is not None:
+        from ..instances.formats import save
+        from ..instances.road_matrix import from_road_network
+        written = save(from_road_network(graph, pts, metric=metric, name=vrp.stem), vrp)
+    if as_json:
+        print_json({"graph": name, "nodes": snapped.tolist(), "snap_distance": offset.tolist(),
+                    "distance": dist.tolist(), "duration": None if dur is None else dur.tolist(),
+                    "out": None if out is None else str(out), "vrp": None if written is None else str(written)})
+        return
+    c = console()
+    k = snapped.size
+    unreachable = int((~np.isfinite(dist)).sum())
+    c.print(Text(f"{name}: {k} points snapped to nodes (largest snap {fmt_number(float(offset.max()), 1)}); "
+                 f"{k} x {k} {graph.with_metric(metric).metric} matrix"
+                 + (f"; {unreachable} pairs unreachable" if unreachable else "")))
+    if k <= 12:
+        table = Table(show_header=True)
+        table.add_column("from \\ to", justify="right")
+        for j in range(k):
+            table.add_column(str(j), justify="right")
+        for i in range(k):
+            table.add_row(str(i), *(fmt_number(float(x), 1) if math.isfinite(x) else "inf" for x in dist[i]))
+        c.print(table)
+    if out is not None:
+        c.print(Text(f"wrote {out}", style="dim"))
+    if written is not None:
+        c.print(Text(f"wrote {written} (VRP from the road network, point 0 the depot)", style="dim"))
+
+
+@paths_app.command()
+def alternatives(
+    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0,
+    source: Annotated[str, typer.Option("--source", "-s", help="Source node.")] = ...,
+    target: Annotated[str, typer.Option("--target", "-t", help="Target node.")] = ...,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Routes in all (the best one included).")] = 3,
+    method: Annotated[str, typer.Option(help="penalty, plateau, yen, or all three.")] = "all",
+    metric: Metric = "length", ids: Ids = False, as_json: AsJson = False,
+) -> None:
+    """Up to K routes per method, each scored by the instance: stretch, sharing, local optimality."""
+    methods = ["penalty", "plateau", "yen"] if method == "all" else [method]
+    bad = [m for m in methods if m not in ("penalty", "plateau", "yen")]
+    if bad:
+        raise InputError(f"--method: unknown method {bad[0]!r}; expected penalty, plateau, yen or all")
+    graph, name = load_graph(file, generate, nodes, seed, metric)
+    s, t = parse_node(source, graph, ids, "--source"), parse_node(target, graph, ids, "--target")
+    problem = PathProblem.pair(graph, s, t, alternatives=k, name=name)
+    out = []
+    for m in methods:
+        r = solve_problem(problem, _warm(m, problem), time_limit=300)
+        scores = r.metadata.get("alternatives")
+        routes = [] if r.solution is None or r.solution.paths is None or r.solution.paths[0] is None else \
+            [r.solution.paths[0], *r.solution.alternatives[0]]
+        rows = scores[0] if scores else [{} for _ in routes]
+        out.append({"method": m, "status": str(r.status), "runtime": r.runtime,
+                    "routes": [{**row, "hops": len(p) - 1, "path": np.asarray(p).tolist()} for row, p in zip(rows, routes)]})
+    if as_json:
+        print_json({"graph": name, "source": s, "target": t, "k": k, "methods": out})
+        return
+    table = Table(title=f"{name}: alternative routes {_label(graph, s)} -> {_label(graph, t)} (k={k}, {graph.metric})",
+                  title_justify="left")
+    for col in ("method", "route", "length", "stretch", "sharing", "local opt.", "hops", "time"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for m in out:
+        if not m["routes"]:
+            table.add_row(m["method"], "-", Text("no path", style="yellow"), "", "", "", "", fmt_time(m["runtime"]))
+        for j, r in enumerate(m["routes"]):
+            table.add_row(m["method"] if j == 0 else "", "best" if j == 0 else str(j),
+                          fmt_number(r.get("length"), 1), fmt_number(r.get("stretch"), 3), fmt_number(r.get("sharing"), 3),
+                          fmt_number(r.get("local_optimality"), 3), str(r["hops"]), fmt_time(m["runtime"]) if j == 0 else "")
+        table.add_section()
+    console().print(table)
+
+
+@paths_app.command("generate")
+def generate_graph(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="road or chung-lu.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write: .gr (with .co) or .json.")],
+    nodes: Nodes = 10_000, seed: Seed = 0,
+) -> None:
+    """Generate a seeded road network or Chung-Lu graph and save it."""
+    from ..instances.formats import save
+    out = output_path(out, (".gr", ".json"), "--out")
+    graph, name = load_graph(None, kind, nodes, seed)
+    path = save(PathProblem(graph, name=name), out)
+    console().print(Text.assemble("wrote ", (str(path), "bold"), f": {name}, {graph.num_nodes} nodes, "
+                                                                 f"{graph.num_edges} edges"))
+
+
+@paths_app.command()
+def bench(
+    nodes: Annotated[int, typer.Option("--nodes", min=100, help="Nodes of the road network.")] = 1_000_000,
+    social_nodes: Annotated[int, typer.Option("--social-nodes", min=100, help="Nodes of the Chung-Lu graph.")] = 300_000,
+    queries: Annotated[int, typer.Option(min=1, help="Queries on the Chung-Lu graph.")] = 10_000,
+    ch_queries: Annotated[int, typer.Option(min=1, help="CH queries on the road network.")] = 1_000,
+    slow_queries: Annotated[int, typer.Option(min=1, help="Of those, answered by networkx and scipy too.")] = 10,
+    metric: Metric = "travel_time", seed: Seed = 0,
+    exponent: Annotated[float, typer.Option(min=2.01, max=5.0, help="Power-law exponent of the Chung-Lu graph.")] = 2.5,
+    skip: Annotated[Optional[str], typer.Option(help="Skip a part: road or social.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """CH against networkx and scipy on a road network; WormHole against BiBFS on a Chung-Lu graph."""
+    from .paths_bench import run_bench
+    run_bench(nodes=nodes, social_nodes=social_nodes, queries=queries, ch_queries=ch_queries,
+              slow_queries=slow_queries, metric=metric, seed=seed, exponent=exponent, skip=skip, as_json=as_json)

@@ -1,0 +1,171 @@
+"""Seeded graph generators for the ``paths`` family: grid-like road networks and Chung-Lu graphs.
+
+``road(n, seed)`` lays ``n`` intersections on a jittered square grid with a road hierarchy:
+highways every ``4 * arterial_every`` rows and columns (90 km/h), arterials every
+``arterial_every`` (50 km/h), local streets between (30 km/h). Access is limited as in real
+networks: local streets never join a highway and join arterials at a share ``access`` of the
+junctions; arterials meet highways at interchanges. A random spanning tree (preferring main
+roads) keeps every node reachable. Each street is at least as long as the straight line, so A*
+with Euclidean distances is admissible.
+
+``chung_lu(n, seed)`` draws the expected-degree random graph of F. Chung and L. Lu ("Connected
+components in random graphs with given expected degree sequences", 2002) with power-law weights
+``w_i ~ (n / i)^(1 / (exponent - 1))``, exponent 2.1-2.9 as in social networks: ``m = sum(w) / 2``
+edges with both ends drawn in proportion to ``w`` (parallel edges and loops dropped).
+
+Both return a :class:`~routeopt.instances.paths.PathProblem` with ``queries`` random pairs drawn
+in the largest (strongly) connected component.
+
+>>> p = road(100, seed=1)
+>>> p.graph.num_nodes, p.graph.directed, p.graph.durations is not None
+(100, False, True)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import InputError
+from .graph import Graph
+from .paths import PathProblem
+
+__all__ = ["road", "chung_lu", "GRAPH_GENERATORS"]
+
+MAX_NODES = 50_000_000
+
+
+def _count(n: Any, low: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not low <= n <= MAX_NODES:
+        raise InputError(f"n must be an integer in {low}..{MAX_NODES}, got {n!r}", field="n")
+    return int(n)
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}", field="seed")
+    return np.random.default_rng(seed)
+
+
+def _number(name: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not low <= value <= high:
+        raise InputError(f"{name} must be a number in [{low:g}, {high:g}], got {value!r}", field=name)
+    return float(value)
+
+
+def _with_queries(graph: Graph, rng: np.random.Generator, queries: int, name: str, source: str) -> PathProblem:
+    queries = int(_number("queries", queries, 0, 10_000_000))
+    pool = graph.largest_component_nodes() if queries else np.arange(0)
+    if queries and pool.size < 2:
+        pool = np.arange(graph.num_nodes)
+    s = pool[rng.integers(pool.size, size=queries)] if queries else []
+    t = pool[rng.integers(pool.size, size=queries)] if queries else []
+    return PathProblem(graph, s, t, name=name, source=source)
+
+
+def road(n: int = 10_000, seed: int = 0, *, spacing: float = 100.0, removal: float = 0.25,
+         diagonals: float = 0.05, arterial_every: int = 8, access: float = 0.3, interchange: float = 0.5,
+         one_way: float = 0.0, queries: int = 1) -> PathProblem:
+    """Hierarchical grid road network: metres (>= straight line) and seconds by road class.
+
+    ``removal``: share of local streets dropped; ``diagonals``: share of cells given a diagonal
+    street; ``access``: share of local streets that join an arterial (none join a highway);
+    ``interchange``: share of arterial-highway junctions kept; ``one_way``: share of streets made
+    one-way (the graph is then directed). A random spanning tree is always kept.
+    """
+    n = _count(n)
+    removal = _number("removal", removal, 0, 1)
+    diagonals = _number("diagonals", diagonals, 0, 1)
+    access = _number("access", access, 0, 1)
+    interchange = _number("interchange", interchange, 0, 1)
+    one_way = _number("one_way", one_way, 0, 1)
+    every = int(_number("arterial_every", arterial_every, 1, 1_000_000))
+    spacing = _number("spacing", spacing, 1e-6, 1e9)
+    rng = _rng(seed)
+    side = max(1, math.isqrt(n - 1) + 1) if n > 1 else 1
+    ids = np.arange(n)
+    row, col = ids // side, ids % side
+    xy = np.column_stack([col, row]).astype(float) * spacing
+    xy += rng.uniform(-0.3, 0.3, (n, 2)) * spacing
+
+    def line_class(k: np.ndarray) -> np.ndarray:            # 2 highway, 1 arterial, 0 local
+        return np.where(k % (4 * every) == 0, 2, np.where(k % every == 0, 1, 0))
+
+    node_class = np.maximum(line_class(row), line_class(col))
+    right = ids[(col + 1 < side) & (ids + 1 < n)]
+    down = ids[ids + side < n]
+    diag = ids[(col + 1 < side) & (ids + side + 1 < n)]
+    diag = diag[rng.random(diag.size) < diagonals]
+    u = np.concatenate([right, down, diag])
+    v = np.concatenate([right + 1, down + side, diag + side + 1])
+    road_class = np.concatenate([line_class(row[right]), line_class(col[down]), np.zeros(diag.size, dtype=int)])
+    touches = np.maximum(node_class[u], node_class[v])
+    draw = rng.random(u.size)
+    # limited access: local streets never join highways and join arterials at a few points only
+    rule = np.where(road_class == 2, True,
+                    np.where(road_class == 1, (touches < 2) | (draw < interchange),
+                             np.where(touches == 2, False, np.where(touches == 1, draw < access, draw >= removal))))
+    # a random spanning tree keeps every node reachable; it prefers main roads and allowed streets
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    cost = rng.random(u.size) + np.where(road_class > 0, 0.0, np.where(touches == 2, 100.0, np.where(touches == 1, 10.0, 1.0)))
+    mst = minimum_spanning_tree(coo_matrix((cost + 1.0, (u, v)), shape=(n, n))).tocoo()
+    tree = np.zeros(u.size, dtype=bool)
+    if mst.nnz:
+        key = np.minimum(u, v) * n + np.maximum(u, v)
+        tkey = np.minimum(mst.row, mst.col).astype(np.int64) * n + np.maximum(mst.row, mst.col)
+        tree = np.isin(key, tkey)
+    keep = tree | rule
+    u, v, tree, road_class = u[keep], v[keep], tree[keep], road_class[keep]
+    straight = np.linalg.norm(xy[u] - xy[v], axis=1)
+    length = np.ceil(straight * rng.uniform(1.0, 1.3, u.size) * 10 + 1e-9) / 10     # decimetres, >= straight
+    speed = np.array([30.0, 50.0, 90.0])[road_class] / 3.6                          # m/s
+    duration = length / speed
+    directed = one_way > 0
+    if directed:
+        oneway = ~tree & (rng.random(u.size) < one_way)
+        flip = oneway & (rng.random(u.size) < 0.5)
+        u, v = np.where(flip, v, u), np.where(flip, u, v)
+        two = ~oneway
+        u, v = np.concatenate([u, v[two]]), np.concatenate([v, u[two]])
+        length = np.concatenate([length, length[two]])
+        duration = np.concatenate([duration, duration[two]])
+    graph = Graph.from_edges(n, u, v, length, directed=directed, durations=duration, coordinates=xy,
+                             metric="length")
+    call = (f"generate('road', n={n}, seed={seed}, spacing={spacing:g}, removal={removal:g}, "
+            f"diagonals={diagonals:g}, arterial_every={every}, access={access:g}, interchange={interchange:g}, "
+            f"one_way={one_way:g}, queries={queries})")
+    return _with_queries(graph, rng, queries, f"road-n{n}-s{seed}", call)
+
+
+def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_degree: float = 10.0,
+             max_degree: float | None = None, weighted: bool = False, queries: int = 1) -> PathProblem:
+    """Chung-Lu power-law graph (undirected; unit weights, or integer weights 1-10 if ``weighted``).
+
+    ``exponent``: power-law exponent of the degree distribution (2.1-2.9 typical of social
+    networks); ``average_degree``: expected mean degree; ``max_degree``: cap on expected degrees.
+    """
+    n = _count(n, 2)
+    exponent = _number("exponent", exponent, 2.01, 5.0)
+    average_degree = _number("average_degree", average_degree, 0.1, n - 1)
+    rng = _rng(seed)
+    gamma = 1.0 / (exponent - 1.0)
+    w = average_degree * (exponent - 2.0) / (exponent - 1.0) * (n / np.arange(1, n + 1)) ** gamma
+    if max_degree is not None:
+        w = np.minimum(w, _number("max_degree", max_degree, 1, n))
+    w = w[rng.permutation(n)]                     # node numbers say nothing about degree
+    m = int(round(w.sum() / 2))
+    cdf = np.cumsum(w)
+    cdf /= cdf[-1]
+    u = np.minimum(np.searchsorted(cdf, rng.random(m), side="right"), n - 1)
+    v = np.minimum(np.searchsorted(cdf, rng.random(m), side="right"), n - 1)
+    weights = rng.integers(1, 11, m).astype(float) if weighted else None
+    graph = Graph.from_edges(n, u, v, weights, directed=False, metric="weight" if weighted else "hops")
+    call = (f"generate('chung-lu', n={n}, seed={seed}, exponent={exponent:g}, average_degree={average_degree:g}, "
+            f"max_degree={max_degree}, weighted={weighted}, queries={queries})")
+    return _with_queries(graph, rng, queries, f"chung-lu-n{n}-s{seed}", call)
+
+
+GRAPH_GENERATORS: dict[str, Callable[..., PathProblem]] = {"road": road, "chung-lu": chung_lu}

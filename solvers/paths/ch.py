@@ -1,0 +1,261 @@
+"""Contraction hierarchies (Geisberger, Sanders, Schultes and Delling, 2008), compiled with numba.
+
+Preprocessing (:mod:`.ch_build`) contracts nodes one at a time, least important first, adding
+shortcuts that witness searches cannot rule out; node importance follows the edge difference with
+lazy updates. A query runs Dijkstra upward from the source and upward on reversed arcs from the
+target, with stall-on-demand; each side stops once its smallest key reaches the best meeting
+distance. Each shortcut remembers its two halves, so the path unpacks into original arcs.
+The index is cached on the graph: later queries on the same graph do not rebuild it.
+
+>>> from routeopt.instances.graph import Graph
+>>> g = Graph.from_edges(5, [0, 1, 2, 3, 0], [1, 2, 3, 4, 4], [1, 1, 1, 1, 10.0], directed=False)
+>>> index = build(g)
+>>> distance, path = index.query(0, 4)
+>>> distance, path.tolist()
+(4.0, [0, 1, 2, 3, 4])
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from ...instances.graph import Graph
+from ...instances.paths import PathProblem
+from ._kernels import Workspace, heap_grow, heap_pop, heap_push
+from .ch_build import build_hierarchy
+from .common import PathSolver
+
+
+@njit(cache=True)
+def _grow(a, need):
+    out = np.empty(max(2 * a.shape[0], need), dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+# ---------------------------------------------------------------------------------- queries
+@njit(cache=True)
+def _query(up_ptr, up_head, up_w, up_id, dn_ptr, dn_tail, dn_w, dn_id, s, t, df, pf, tf, db, pb, tb):
+    """Upward searches from both ends with stall-on-demand; ``pf``/``pb`` hold the hierarchy arc
+    (pool row) that reached a node. Returns (distance, meeting node, forward touched, backward
+    touched, nodes settled)."""
+    df[s] = 0.0
+    tf[0] = s
+    db[t] = 0.0
+    tb[0] = t
+    cf, cb = 1, 1
+    if s == t:
+        return 0.0, s, cf, cb, 0
+    mu = np.inf
+    meet = -1
+    kf = np.empty(64)
+    itf = np.empty(64, dtype=np.int64)
+    kb = np.empty(64)
+    itb = np.empty(64, dtype=np.int64)
+    sf = heap_push(kf, itf, 0, 0.0, s)
+    sb = heap_push(kb, itb, 0, 0.0, t)
+    settled = 0
+    while True:
+        if sf > 0 and kf[0] >= mu:
+            sf = 0
+        if sb > 0 and kb[0] >= mu:
+            sb = 0
+        if sf == 0 and sb == 0:
+            break
+        if sf > 0 and (sb == 0 or kf[0] <= kb[0]):
+            d, u, sf = heap_pop(kf, itf, sf)
+            if d > df[u]:
+                continue
+            if db[u] + d < mu:
+                mu = db[u] + d
+                meet = u
+            stalled = False                       # stall-on-demand: a higher node reaches u cheaper
+            for a in range(dn_ptr[u], dn_ptr[u + 1]):
+                if df[dn_tail[a]] + dn_w[a] < d:
+                    stalled = True
+                    break
+            if stalled:
+                continue
+            settled += 1
+            for a in range(up_ptr[u], up_ptr[u + 1]):
+                x = up_head[a]
+                nd = d + up_w[a]
+                if nd < df[x]:
+                    if df[x] == np.inf:
+                        tf[cf] = x
+                        cf += 1
+                    df[x] = nd
+                    pf[x] = up_id[a]
+                    if sf >= kf.shape[0]:
+                        kf, itf = heap_grow(kf, itf)
+                    sf = heap_push(kf, itf, sf, nd, x)
+        else:
+            d, u, sb = heap_pop(kb, itb, sb)
+            if d > db[u]:
+                continue
+            if df[u] + d < mu:
+                mu = df[u] + d
+                meet = u
+            stalled = False
+            for a in range(up_ptr[u], up_ptr[u + 1]):
+                if db[up_head[a]] + up_w[a] < d:
+                    stalled = True
+                    break
+            if stalled:
+                continue
+            settled += 1
+            for a in range(dn_ptr[u], dn_ptr[u + 1]):
+                x = dn_tail[a]
+                nd = d + dn_w[a]
+                if nd < db[x]:
+                    if db[x] == np.inf:
+                        tb[cb] = x
+                        cb += 1
+                    db[x] = nd
+                    pb[x] = dn_id[a]
+                    if sb >= kb.shape[0]:
+                        kb, itb = heap_grow(kb, itb)
+                    sb = heap_push(kb, itb, sb, nd, x)
+    return mu, meet, cf, cb, settled
+
+
+@njit(cache=True)
+def _unpack(s, meet, pf, pb, arc_tail, arc_head, half1, half2):
+    """Original-arc path of the hierarchy path s -> meet (upward arcs) -> t (downward arcs)."""
+    nf = 0
+    v = meet
+    while pf[v] >= 0:
+        nf += 1
+        v = arc_tail[pf[v]]
+    nb = 0
+    v = meet
+    while pb[v] >= 0:
+        nb += 1
+        v = arc_head[pb[v]]
+    arcs = np.empty(nf + nb, dtype=np.int64)
+    v = meet
+    for j in range(nf - 1, -1, -1):
+        arcs[j] = pf[v]
+        v = arc_tail[pf[v]]
+    v = meet
+    for j in range(nf, nf + nb):
+        arcs[j] = pb[v]
+        v = arc_head[pb[v]]
+    out = np.empty(max(16, 2 * (nf + nb) + 1), dtype=np.int64)
+    out[0] = s
+    n_out = 1
+    stack = np.empty(64, dtype=np.int64)
+    for i in range(nf + nb):
+        stack[0] = arcs[i]
+        top = 1
+        while top > 0:
+            top -= 1
+            e = stack[top]
+            if half1[e] < 0:
+                if n_out >= out.shape[0]:
+                    out = _grow(out, n_out + 1)
+                out[n_out] = arc_head[e]
+                n_out += 1
+            else:
+                if top + 2 > stack.shape[0]:
+                    stack = _grow(stack, top + 2)
+                stack[top] = half2[e]                    # second half below, first half on top
+                stack[top + 1] = half1[e]
+                top += 2
+    return out[:n_out].copy()
+
+
+def _csr(group: np.ndarray, other: np.ndarray, w: np.ndarray, ids: np.ndarray, n: int):
+    order = np.lexsort((other, group))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=n), out=ptr[1:])
+    return ptr, other[order].astype(np.int32), w[order].copy(), ids[order].astype(np.int32)
+
+
+class ContractionHierarchy:
+    """A built hierarchy: ``query(s, t) -> (distance, path)``; ``info()`` gives build time and size.
+
+    ``settle_limit``/``simulate_limit``: nodes a witness search may settle when contracting and
+    when estimating importance; ``update_neighbours``: re-estimate the neighbours of each
+    contracted node (better order, slower build) besides the lazy re-estimation.
+    """
+
+    def __init__(self, graph: Graph, *, settle_limit: int = 200, simulate_limit: int = 20,
+                 update_neighbours: bool = False):
+        start, cpu = time.perf_counter(), time.process_time()
+        n = graph.num_nodes
+        self.counters = np.zeros(2, dtype=np.int64)
+        arcs, w, rank = build_hierarchy(n, graph.tails(), graph.indices, graph.weights, int(simulate_limit),
+                                        int(settle_limit), bool(update_neighbours), self.counters)
+        src, dst = arcs[:, 0], arcs[:, 1]
+        ids = np.arange(src.size)
+        up = rank[src] < rank[dst]
+        self.up_ptr, self.up_head, self.up_w, self.up_id = _csr(src[up], dst[up], w[up], ids[up], n)
+        self.dn_ptr, self.dn_tail, self.dn_w, self.dn_id = _csr(dst[~up], src[~up], w[~up], ids[~up], n)
+        self.arc_tail, self.arc_head = src.astype(np.int32), dst.astype(np.int32)
+        self.half1, self.half2 = arcs[:, 4].astype(np.int32), arcs[:, 5].astype(np.int32)
+        self.rank = rank.astype(np.int32)
+        self.build_time = time.perf_counter() - start
+        self.build_cpu_time = time.process_time() - cpu
+        self.num_arcs = int(src.size)
+        self.shortcuts = int((arcs[:, 2] >= 0).sum())
+        self.graph_arcs = graph.num_arcs
+        self.f, self.b = Workspace(n), Workspace(n)
+        self.settled = 0
+
+    def query(self, s: int, t: int, want_path: bool = True) -> tuple[float, Any]:
+        f, b = self.f, self.b
+        mu, meet, cf, cb, settled = _query(self.up_ptr, self.up_head, self.up_w, self.up_id, self.dn_ptr,
+                                           self.dn_tail, self.dn_w, self.dn_id, s, t,
+                                           f.dist, f.pred, f.touched, b.dist, b.pred, b.touched)
+        self.settled += settled
+        path = None
+        if want_path and meet >= 0 and np.isfinite(mu):
+            path = _unpack(s, meet, f.pred, b.pred, self.arc_tail, self.arc_head, self.half1, self.half2)
+        f.clear(cf)
+        b.clear(cb)
+        return float(mu), path
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the index (both adjacency arrays, the unpacking table and the order)."""
+        return sum(a.nbytes for a in (self.up_ptr, self.up_head, self.up_w, self.up_id, self.dn_ptr,
+                                      self.dn_tail, self.dn_w, self.dn_id, self.arc_tail, self.arc_head,
+                                      self.half1, self.half2, self.rank))
+
+    def info(self) -> dict[str, Any]:
+        return {"build_time": self.build_time, "build_cpu_time": self.build_cpu_time, "index_arcs": self.num_arcs, "shortcuts": self.shortcuts,
+                "index_bytes": self.nbytes, "graph_arcs": self.graph_arcs,
+                "witness_searches": int(self.counters[0]), "witness_settled": int(self.counters[1])}
+
+    def stats(self) -> dict[str, Any]:
+        return {"settled": self.settled}
+
+
+def build(graph: Graph, **options: Any) -> ContractionHierarchy:
+    """Contract ``graph``; the hierarchy is cached on the graph per option set."""
+    key = "ch:" + repr(sorted(options.items()))
+    if key not in graph.cache:
+        graph.cache[key] = ContractionHierarchy(graph, **options)
+    return graph.cache[key]
+
+
+class CHSolver(PathSolver):
+    """Contraction hierarchies: build (or reuse) the index, then bidirectional upward queries."""
+
+    name = "ch"
+    description = ("contraction hierarchies (numba): edge-difference order with lazy updates, witness "
+                   "search, stall-on-demand queries, path unpacking; reports build time and index size")
+
+    def engine(self, problem: PathProblem) -> ContractionHierarchy:
+        key = "ch:" + repr(sorted(self.options.items()))
+        self._cached = key in problem.graph.cache
+        return build(problem.graph, **self.options)
+
+    def answer(self, problem, engine, deadline, meta):
+        meta["index_cached"] = self._cached
+        return super().answer(problem, engine, deadline, meta)
