@@ -258,9 +258,11 @@ def solvers(
 # --------------------------------------------------------------------------- demo and benchmark
 from .compare import compare  # noqa: E402  (they use the helpers above)
 from .demo import demo  # noqa: E402
+from .train import train as train_command  # noqa: E402  (torch is imported when it runs)
 
 app.command("demo")(demo)
 app.command("compare")(compare)
+app.command("train")(train_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,6 +26,7 @@ With ``iterations=N`` the search stops after N steps and is reproducible for a g
 
 Options: ``construction`` ("savings", "sweep", "nearest"), ``iterations``, ``neighbours`` (20),
 ``start_temperature`` / ``final_temperature`` (0.1 and 0.001, as fractions of the mean arc cost).
+``initial_solution``: a :class:`Solution` to start from instead of a construction.
 
 >>> import routeopt
 >>> p = routeopt.generate("cvrp", n=20, seed=0)
@@ -211,7 +212,9 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
 
     K.seed_rng(int(budget.seed) % (2**32))
     construction = options.get("construction", "savings")
-    routes = _construct(construction, problem, prob, K)
+    initial = options.get("initial_solution")     # a Solution to start from (e.g. a neural one)
+    routes = ([list(r.visits) for r in initial.routes if r.visits] if initial is not None
+              else _construct(construction, problem, prob, K))
     routes.sort(key=lambda r: -int(dem[r].sum()))
     for r, visits in enumerate(routes[:R]):
         sol[0][r, :len(visits)] = visits
