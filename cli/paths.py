@@ -37,15 +37,20 @@ GraphFile = Annotated[Optional[Path], typer.Argument(metavar="[FILE]", show_defa
 Generate = Annotated[Optional[str], typer.Option("--generate", "-g", help="Generate the graph instead: road or chung-lu.")]
 Nodes = Annotated[int, typer.Option("--nodes", "-n", min=1, help="Nodes of a generated graph.")]
 Seed = Annotated[int, typer.Option(min=0, help="Seed of a generated graph.")]
+Place = Annotated[Optional[str], typer.Option(help="Download the roads of a place by name (needs the internet).")]
 Metric = Annotated[str, typer.Option(help="Arc weights to route on: length (the file's weights) or travel_time.")]
 Ids = Annotated[bool, typer.Option("--ids", help="Read node numbers as the file's own identifiers.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def load_graph(file: Path | None, generate: str | None, nodes: int, seed: int, metric: str = "length") -> tuple[Graph, str]:
+def load_graph(file: Path | None, generate: str | None, nodes: int, seed: int, metric: str = "length",
+               place: str | None = None) -> tuple[Graph, str]:
     """The graph the options describe and a name for it."""
-    if (file is None) == (generate is None):
-        raise InputError("give either FILE or --generate (road or chung-lu), not both or neither")
+    if sum(x is not None for x in (file, generate, place)) != 1:
+        raise InputError("give one of FILE, --generate (road or chung-lu) or --place NAME")
+    if place is not None:
+        from ..instances.formats.graphs import read_place
+        return read_place(place).with_metric(metric), place.split(",")[0].strip().replace(" ", "-")
     if generate is not None:
         from ..instances.paths_generate import GRAPH_GENERATORS
         kind = generate.strip().lower().replace("_", "-")
@@ -109,7 +114,7 @@ def _path_text(path: Any, limit: int = 12) -> str:
 
 @paths_app.command()
 def query(
-    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0,
+    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0, place: Place = None,
     source: Annotated[list[str], typer.Option("--source", "-s", help="Source node (repeat for several).")] = ...,
     target: Annotated[list[str], typer.Option("--target", "-t", help="Target node (repeat for several).")] = ...,
     solver: Annotated[str, typer.Option("--solver", help="dijkstra, bidijkstra, bibfs, astar, ch, wormhole or auto.")] = "auto",
@@ -120,7 +125,7 @@ def query(
     """Shortest distance and path for each source and target (one pair each, or every source to
     every target when their counts differ), checked by the instance itself."""
     time_limit = positive_time(time_limit)
-    graph, name = load_graph(file, generate, nodes, seed, metric)
+    graph, name = load_graph(file, generate, nodes, seed, metric, place)
     src = [parse_node(s, graph, ids, "--source") for s in source]
     dst = [parse_node(t, graph, ids, "--target") for t in target]
     matrix = len(src) != len(dst)
@@ -189,7 +194,7 @@ def _read_points(path: Path) -> np.ndarray:
 
 @paths_app.command()
 def matrix(
-    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0,
+    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0, place: Place = None,
     points: Annotated[Optional[Path], typer.Option(help="CSV of x,y (lon,lat for OSM) or node numbers, one per line.")] = None,
     node: Annotated[Optional[str], typer.Option("--node-list", help="Comma-separated node numbers instead of --points.")] = None,
     metric: Metric = "length",
@@ -201,7 +206,7 @@ def matrix(
     from ..instances.road_matrix import road_matrices, snap
     out = output_path(out, (".csv",), "--out")
     vrp = output_path(vrp, (".json",), "--vrp")
-    graph, name = load_graph(file, generate, nodes, seed, "length")
+    graph, name = load_graph(file, generate, nodes, seed, "length", place)
     if (points is None) == (node is None):
         raise InputError("give either --points CSV or --node-list 1,2,3")
     if points is not None:
@@ -249,7 +254,7 @@ def matrix(
 
 @paths_app.command()
 def alternatives(
-    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0,
+    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0, place: Place = None,
     source: Annotated[str, typer.Option("--source", "-s", help="Source node.")] = ...,
     target: Annotated[str, typer.Option("--target", "-t", help="Target node.")] = ...,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Routes in all (the best one included).")] = 3,
@@ -261,7 +266,7 @@ def alternatives(
     bad = [m for m in methods if m not in ("penalty", "plateau", "yen")]
     if bad:
         raise InputError(f"--method: unknown method {bad[0]!r}; expected penalty, plateau, yen or all")
-    graph, name = load_graph(file, generate, nodes, seed, metric)
+    graph, name = load_graph(file, generate, nodes, seed, metric, place)
     s, t = parse_node(source, graph, ids, "--source"), parse_node(target, graph, ids, "--target")
     problem = PathProblem.pair(graph, s, t, alternatives=k, name=name)
     out = []

@@ -179,6 +179,8 @@ class PathProblem(Problem):
 
     @property
     def variant(self) -> str:
+        if self.num_pairs == 0:
+            return "GRAPH"
         if self.alternatives > 1:
             return "ALTERNATIVES"
         if self.matrix:

@@ -6,7 +6,8 @@
 ``.edges .edgelist .el``  one edge per line ``U V [W]``; ``#``/``%`` comments; ``.txt`` too
                           when it is neither Solomon nor VRPLIB (SNAP ships ``.txt`` and ``.txt.gz``)
 ``.osm .osm.bz2``         OpenStreetMap XML read with osmnx ``graph_from_xml``: arcs weighted by
-                          length (metres) with travel times (seconds) as the second metric
+                          length (metres) with travel times (seconds) as the second metric;
+                          :func:`read_place` downloads a place by name instead (online only)
 ========================  ==================================================================
 
 SNAP edge lists say ``# Directed graph`` or ``# Undirected graph`` in their header; without
@@ -242,6 +243,25 @@ def read_edge_list(path: Path, text: str, directed: bool | None = None) -> Graph
 
 
 # --------------------------------------------------------------------------- OpenStreetMap
+def _osm_graph(G) -> Graph:
+    import osmnx as ox
+    G = ox.routing.add_edge_speeds(G, hwy_speeds=HIGHWAY_SPEEDS, fallback=30)
+    G = ox.routing.add_edge_travel_times(G)
+    return Graph.from_networkx(G, weight="length", duration="travel_time")
+
+
+def read_place(place: str, *, network_type: str = "drive") -> Graph:
+    """The road network of a place name (``"Piedmont, California, USA"``) downloaded by osmnx;
+    needs the internet. Lengths in metres, travel times in seconds, as for files."""
+    import osmnx as ox
+    try:
+        G = ox.graph_from_place(place, network_type=network_type)
+    except Exception as exc:  # geocoding, network or Overpass errors
+        raise InputError(f"cannot fetch OpenStreetMap data for {place!r}: {' '.join(str(exc).split())}",
+                         field="place") from None
+    return _osm_graph(G)
+
+
 def read_osm(path: Path, *, simplify: bool = True, retain_all: bool = False) -> Graph:
     """OpenStreetMap XML through osmnx; lengths in metres, travel times in seconds, lon/lat coordinates."""
     if not path.is_file():
@@ -258,6 +278,4 @@ def read_osm(path: Path, *, simplify: bool = True, retain_all: bool = False) -> 
         raise InputError(f"cannot read OpenStreetMap XML: {message}", path=path) from None
     if G.number_of_edges() == 0:
         raise InputError("no drivable ways in this OpenStreetMap file", path=path)
-    G = ox.routing.add_edge_speeds(G, hwy_speeds=HIGHWAY_SPEEDS, fallback=30)
-    G = ox.routing.add_edge_travel_times(G)
-    return Graph.from_networkx(G, weight="length", duration="travel_time")
+    return _osm_graph(G)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from ...errors import InputError
 from ...instances.graph import Graph
 from ...instances.paths import PathProblem
 from ._kernels import Workspace, heap_grow, heap_pop, heap_push
@@ -181,16 +182,21 @@ class ContractionHierarchy:
 
     ``settle_limit``/``simulate_limit``: nodes a witness search may settle when contracting and
     when estimating importance; ``update_neighbours``: re-estimate the neighbours of each
-    contracted node (better order, slower build) besides the lazy re-estimation.
+    contracted node (slower build) besides the lazy re-estimation; ``order``: ``difference``
+    (edge difference) or ``quotient`` (RoutingKit's ratios; about 10 % fewer shortcuts on the
+    generated road networks).
     """
 
     def __init__(self, graph: Graph, *, settle_limit: int = 200, simulate_limit: int = 20,
-                 update_neighbours: bool = False):
+                 update_neighbours: bool = False, order: str = "difference"):
+        if order not in ("difference", "quotient"):
+            raise InputError(f"order must be 'difference' or 'quotient', got {order!r}", field="order")
         start, cpu = time.perf_counter(), time.process_time()
         n = graph.num_nodes
         self.counters = np.zeros(2, dtype=np.int64)
         arcs, w, rank = build_hierarchy(n, graph.tails(), graph.indices, graph.weights, int(simulate_limit),
-                                        int(settle_limit), bool(update_neighbours), self.counters)
+                                        int(settle_limit), bool(update_neighbours), order == "quotient",
+                                        self.counters)
         src, dst = arcs[:, 0], arcs[:, 1]
         ids = np.arange(src.size)
         up = rank[src] < rank[dst]

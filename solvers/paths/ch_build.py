@@ -3,10 +3,11 @@
 Nodes are contracted least important first. Contracting ``v`` adds a shortcut ``u -> w`` (weight
 ``d(u,v) + d(v,w)``) for each in-neighbour ``u`` and out-neighbour ``w`` unless a witness search
 (Dijkstra from ``u`` avoiding ``v``, capped in settled nodes) finds a path no longer. Importance
-(as in RoutingKit): level + 2 * arcs added / arcs removed + hops added / hops removed + a quarter
-of the contracted neighbours; it is re-estimated lazily when a node is popped (and goes back
-if it is no longer the least important) and, optionally, for the neighbours of each contracted
-node.
+is the edge difference (shortcuts added - arcs removed) + contracted neighbours + level, or, with
+``quotient``, RoutingKit's form: level + 2 * arcs added / arcs removed + hops added / hops removed
++ a quarter of the contracted neighbours. It is re-estimated lazily when a node is popped (the
+node goes back if it is no longer the least important) and, optionally, for the neighbours of
+each contracted node.
 
 The remaining graph is kept as one block of entries (head, weight, arc id) per node and
 direction, contiguous so that searches read memory in order; a full block moves to the end of
@@ -169,10 +170,12 @@ def _contract(v, simulate, limit, o, i, arcs, aw, n_arcs, contracted, dist, touc
 
 
 @njit(cache=True)
-def _importance(shortcuts, added_hops, removed, removed_hops, level, deleted):
+def _importance(shortcuts, added_hops, removed, removed_hops, level, deleted, quotient):
     if removed == 0:
         return 0.0
-    return level + 2.0 * shortcuts / removed + added_hops / max(removed_hops, 1) + 0.25 * deleted
+    if quotient:
+        return level + 2.0 * shortcuts / removed + added_hops / max(removed_hops, 1) + 0.25 * deleted
+    return 1.0 * (shortcuts - removed) + deleted + level
 
 
 @njit(cache=True)
@@ -197,7 +200,7 @@ def _blocks(n, group, other, weights, ids):
 
 
 @njit(cache=True)
-def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, update_neighbours, stats):
+def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, update_neighbours, quotient, stats):
     """Contract every node. Returns the arc table (tail, head, middle, hops, half 1, half 2; -1
     halves for original arcs), the arc weights and each node's rank in the order.
     ``stats`` counts witness searches and the nodes they settled."""
@@ -232,7 +235,7 @@ def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, up
         s, sh, r, rh, n_arcs, o_end, i_end, keys, items = _contract(v, True, limit_simulate, o, i, arcs, aw, n_arcs,
                                                                     contracted, dist, touched, keys, items,
                                                                     nbr, nbr_w, nbr_id, target, stats)
-        prio[v] = _importance(s, sh, r, rh, 0, 0)
+        prio[v] = _importance(s, sh, r, rh, 0, 0, quotient)
         qs = heap_push(qk, qi, qs, prio[v], v)
     rank = np.full(n, -1, dtype=np.int64)
     nxt = 0
@@ -245,7 +248,7 @@ def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, up
         s, sh, r, rh, n_arcs, o_end, i_end, keys, items = _contract(v, True, limit_simulate, o, i, arcs, aw, n_arcs,
                                                                     contracted, dist, touched, keys, items,
                                                                     nbr, nbr_w, nbr_id, target, stats)
-        fresh = _importance(s, sh, r, rh, level[v], deleted[v])
+        fresh = _importance(s, sh, r, rh, level[v], deleted[v], quotient)
         while qs > 0 and (contracted[qi[0]] or qk[0] != prio[qi[0]]):
             _, _, qs = heap_pop(qk, qi, qs)                    # drop stale entries before comparing
         if qs > 0 and fresh > qk[0]:
@@ -294,7 +297,7 @@ def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, up
                     s, sh, r, rh, n_arcs, o_end, i_end, keys, items = _contract(
                         u, True, limit_simulate, o, i, arcs, aw, n_arcs, contracted, dist, touched, keys, items,
                         nbr, nbr_w, nbr_id, target, stats)
-                    fresh = _importance(s, sh, r, rh, level[u], deleted[u])
+                    fresh = _importance(s, sh, r, rh, level[u], deleted[u], quotient)
                     if fresh != prio[u]:
                         prio[u] = fresh
                         if qs >= qk.shape[0]:

@@ -1,19 +1,17 @@
 """WormHole: sublinear approximate shortest paths on large power-law graphs (unweighted, undirected).
 
 After Basu, Kōshima, Eden, Ben-Eliezer and Seshadhri, "A Sublinear Algorithm for Approximate
-Shortest Paths in Large Networks" (WSDM 2025). Preprocessing grows a dense *core* from the
-highest-degree node, each time adding the ring node (a neighbour of the core) with the most links
-into the core, and stores the core's own adjacency; it reads only the core's neighbourhoods.
-
-The core's hop distances between all pairs are stored (one byte each, computed by bit-parallel
-BFS, 64 sources at a time) and form the index with the core itself.
+Shortest Paths in Large Networks" (WSDM 2025). The index (:mod:`.wormhole_core`) is a dense
+*core* grown from the highest-degree node, each time adding the ring node (a neighbour of the
+core) with the most links into it, with the hop distances between all pairs of core nodes; it
+reads only the core's neighbourhoods.
 
 A query (s, t) runs a bidirectional BFS in which core nodes are reached but never expanded, so the
 search stays in the periphery. As soon as both sides have reached the core, the distance table
-gives the best route through it (nearest core nodes of s to nearest core nodes of t). The
-periphery search then goes on only while it could still find something shorter and its budget of
-scanned arcs lasts; the first meeting is the shortest path avoiding the core. The answer is the
-better of the two routes.
+gives the best route through it (from the core nodes the s side has met to those the t side has
+met). The periphery search then goes on only while it could still find something shorter and its
+budget of scanned arcs lasts; its first meeting is the shortest path avoiding the core. The answer
+is the better of the two routes.
 
 Every answer carries a certified bound on its additive error, from two lower bounds: a path
 avoiding the core is at least as long as the two BFS radii plus one (or the meeting, once found);
