@@ -81,8 +81,10 @@ class NeuralSolver(Solver):
         if self.options.get("ls", "pyvrp") not in ("pyvrp", "local"):
             raise UnsupportedError(f"solver '{self.name}': ls must be 'pyvrp' or 'local', "
                                    f"not '{self.options['ls']}'")
-        self.checkpoint_for(problem)
-        self.prepare()       # torch and rl4co load here, not in the timed solve
+        ckpt, _ = self.checkpoint_for(problem)
+        # torch, rl4co and the network load here, not in the timed solve
+        from .inference import load_policy, resolve_device
+        load_policy(ckpt, resolve_device(self.options.get("device", "auto")))
 
     @classmethod
     def prepare(cls) -> None:

@@ -4,6 +4,8 @@ shipped checkpoints, clear errors for checkpoints that do not fit, and ``pomo+ls
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +228,11 @@ def test_shipped_checkpoints_exist_small_and_tracked():
     assert {"pomo-tsp50.pt", "pomo-cvrp50.pt"} <= names
     assert all(p.stat().st_size < 5 * 2**20 for p in SHIPPED)
     assert (ckpts.CHECKPOINT_DIR / "README.md").is_file()
+    git = shutil.which("git")
+    if git and (ckpts.CHECKPOINT_DIR.parents[1] / ".git").exists():
+        ignored = subprocess.run([git, "check-ignore", *map(str, SHIPPED)], capture_output=True, text=True,
+                                 cwd=ckpts.CHECKPOINT_DIR)
+        assert ignored.stdout == "", f"git ignores shipped checkpoints: {ignored.stdout}"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
