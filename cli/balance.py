@@ -37,6 +37,10 @@ def _f(x, digits: int = 4) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
 @balance_app.command()
 def solve(
     file: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A balance instance (.json); "
@@ -100,12 +104,12 @@ def solve(
 def _sim_table(title: str, rows: list[dict]) -> Table:
     t = Table(title=title)
     for col in ("method", "first MaxVio", "AvgMaxVio", "SupMaxVio", "Avg after warm-up",
-                "Sup after warm-up", "score kept", "ms/step"):
+                "Sup after warm-up", "score kept", "guard moved", "ms/step"):
         t.add_column(col, justify="left" if col == "method" else "right")
     for r in rows:
         t.add_row(r["method"], _f(r["first_max_vio"]), _f(r["avg_max_vio"]), _f(r["sup_max_vio"]),
                   _f(r["avg_max_vio_after_warmup"]), _f(r["sup_max_vio_after_warmup"]),
-                  _f(r["score_ratio"]), f"{r['ms_per_step']:.1f}")
+                  _f(r["score_ratio"]), _pct(r.get("guard_moved")), f"{r['ms_per_step']:.1f}")
     return t
 
 
@@ -118,7 +122,7 @@ def simulate(
     steps: Annotated[int, typer.Option(min=1, help="Batches.")] = 50,
     warmup: Annotated[int, typer.Option(min=0, help="Steps left out of the after-warm-up figures.")] = 10,
     capacity_factor: Annotated[float, typer.Option(help="Expert capacity = ceil(c k n / m).")] = 1.0,
-    methods: Annotated[Optional[str], typer.Option(help="Comma-separated: topk, bip, bip-causal, lossfree, "
+    methods: Annotated[Optional[str], typer.Option(help="Comma-separated: topk, bip, bip-causal, bip-causal-raw, lossfree, "
                                                    "sinkhorn, greedy, expert-choice (default: all).")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Stream seed.")] = 0,
     device: Annotated[str, typer.Option(help="torch device (cpu, cuda).")] = "cpu",
@@ -141,14 +145,14 @@ def bench_table(rows: list[dict]) -> Table:
     t = Table(title="MoE load balancing (capacity factor 1; MaxVio on raw routing; objective on the first "
                     "batch, capacity-repaired, vs the exact BIP)")
     for col in ("n", "m", "k", "method", "first MaxVio", "AvgMaxVio", "SupMaxVio", "Avg after warm-up",
-                "score kept", "gap to MILP", "ms/step", "device"):
+                "Sup after warm-up", "score kept", "guard moved", "gap to MILP", "ms/step", "device"):
         t.add_column(col, justify="left" if col in ("method", "device") else "right")
     for r in rows:
         gap = r.get("gap_to_milp_pct")
         t.add_row(str(r["n"]), str(r["m"]), str(r["k"]), r["method"], _f(r["first_max_vio"]),
                   _f(r["avg_max_vio"]), _f(r["sup_max_vio"]), _f(r["avg_max_vio_after_warmup"]),
-                  _f(r["score_ratio"]), "-" if gap is None else f"{gap:.3f}%", f"{r['ms_per_step']:.1f}",
-                  r["device"])
+                  _f(r["sup_max_vio_after_warmup"]), _f(r["score_ratio"]), _pct(r.get("guard_moved")),
+                  "-" if gap is None else f"{gap:.3f}%", f"{r['ms_per_step']:.1f}", r["device"])
     return t
 
 

@@ -163,11 +163,40 @@ def test_causal_bip_balances_after_warmup():
     assert rows["bip"]["sup_max_vio_after_warmup"] < 0.05
     assert rows["bip-causal"]["sup_max_vio_after_warmup"] < 0.05          # 8 blocks per batch
     assert rows["lossfree"]["avg_max_vio_after_warmup"] < rows["topk"]["avg_max_vio_after_warmup"]
-    # one block per batch: the first batch has no earlier prices, so it is routed as plain top-k
-    whole = simulate("balance-zipf", n=8192, m=16, k=2, steps=2, warmup=1, methods=["topk", "bip-causal"],
-                     options={"bip-causal": {"chunks": 1}})
+    # one block per batch, prices only: the first batch has no earlier prices, so it is plain top-k
+    whole = simulate("balance-zipf", n=8192, m=16, k=2, steps=2, warmup=1,
+                     methods=["topk", "bip-causal", "bip-causal-raw"],
+                     options={"bip-causal": {"chunks": 1}, "bip-causal-raw": {"chunks": 1}})
     rows = {r["method"]: r for r in whole.rows()}
-    assert rows["bip-causal"]["first_max_vio"] == pytest.approx(rows["topk"]["first_max_vio"])
+    assert rows["bip-causal-raw"]["first_max_vio"] == pytest.approx(rows["topk"]["first_max_vio"])
+    # with the capacity guard no expert ever passes capacity, from the first batch on
+    assert rows["bip-causal"]["sup_max_vio"] <= 1e-9
+    assert 0 < rows["bip-causal"]["guard_moved"] < 1 and rows["bip-causal-raw"]["guard_moved"] == 0
+
+
+@pytest.mark.parametrize("n,m,k", [(200, 8, 1), (300, 16, 3), (97, 5, 2)])
+def test_first_come_first_served_is_the_sequential_rule(n, m, k):
+    """The vectorised guard equals routing token after token, each to its top-k among the
+    experts with room when it arrives that keeps the rest of the batch routable."""
+    import torch
+    from routeopt.solvers.balance.bip import first_come_first_served
+    v = torch.rand(n, m, generator=torch.Generator().manual_seed(n))
+    v[:, 0] += 0.5                                   # a popular expert, so the guard has work
+    cap = -(-n * k // m)
+    loads = torch.zeros(m, dtype=torch.long)
+    out, moved = first_come_first_served(v, k, cap, loads, window=16)
+    ref_loads = [0] * m
+    for i in range(n):
+        left, room = n - i, [cap - x for x in ref_loads]
+        big = [j for j in range(m) if room[j] >= left]
+        need = max(0, len(big) - (sum(min(r, left) for r in room) - k * left))
+        by_score = sorted((j for j in range(m) if room[j] > 0), key=lambda j: (-float(v[i, j]), j))
+        forced = [j for j in by_score if j in big][:need]
+        best = forced + [j for j in by_score if j not in forced][:k - need]
+        assert sorted(out[i].tolist()) == sorted(best), i
+        for j in best:
+            ref_loads[j] += 1
+    assert loads.tolist() == ref_loads and max(ref_loads) <= cap and moved > 0
 
 
 def test_causal_bip_never_looks_ahead():

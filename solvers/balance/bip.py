@@ -27,7 +27,18 @@ from typing import Any
 
 from .common import RouterSolver, capacity_of
 
-__all__ = ["BIPRouter", "BIPSolver", "dual_prices", "prices_for"]
+__all__ = ["BIPRouter", "BIPSolver", "dual_prices", "prices_for", "first_come_first_served", "kth_largest"]
+
+
+def kth_largest(x, r: int, dim: int):
+    """The ``r``-th largest value (1-based) along ``dim``: a partial ``topk`` when ``r`` is small
+    next to the length (cheaper than a selection over the whole axis), else ``kthvalue``."""
+    import torch
+
+    size = x.shape[dim]
+    if r <= max(1, size // 8):
+        return x.topk(r, dim=dim).values.narrow(dim, r - 1, 1).squeeze(dim)
+    return torch.kthvalue(x, size - r + 1, dim=dim).values
 
 
 def dual_prices(s, k: int, capacity: int, q=None, iterations: int = 4):
@@ -41,12 +52,12 @@ def dual_prices(s, k: int, capacity: int, q=None, iterations: int = 4):
     # otherwise tied tokens all pick the expert and overload it
     tie = 1e-6 * float(s.abs().mean()) if s.numel() else 0.0
     for _ in range(iterations):
-        if k < m:   # (k+1)-th largest = (m-k)-th smallest
-            p = torch.kthvalue(s - q, m - k, dim=1).values
+        if k < m:
+            p = kth_largest(s - q, k + 1, dim=1)
         else:       # every expert is taken: no price separates them
             p = (s - q).min(dim=1).values - 1.0
         if capacity < n:
-            q = (torch.kthvalue(s - p[:, None], n - capacity, dim=0).values + tie).clamp(min=0)
+            q = (kth_largest(s - p[:, None], capacity + 1, dim=0) + tie).clamp(min=0)
         else:
             q = torch.zeros_like(q)
     return p, q
@@ -61,10 +72,12 @@ def prices_for(sample, k: int, room, q, iterations: int = 4):
     n, m = sample.shape
     room = room.clamp(min=0).long()
     big = float(sample.abs().max()) * 4 + 1.0 if sample.numel() else 1.0
+    at = room.clamp(max=n - 1)
+    depth = int(at.max()) + 1 if at.numel() else 1
     for _ in range(iterations):
-        p = torch.kthvalue(sample - q, m - k, dim=1).values if k < m else (sample - q).min(dim=1).values - 1.0
-        ranked = (sample - p[:, None]).sort(dim=0, descending=True).values
-        at = room.clamp(max=n - 1)
+        p = kth_largest(sample - q, k + 1, dim=1) if k < m else (sample - q).min(dim=1).values - 1.0
+        # the (room_j + 1)-th largest down each column: the top ``depth`` rows are enough
+        ranked = (sample - p[:, None]).topk(depth, dim=0).values
         q = ranked.gather(0, at[None, :])[0].clamp(min=0)
         q = torch.where(room >= n, torch.zeros_like(q), q)
         q = torch.where(room <= 0, torch.full_like(q, big), q)
@@ -75,9 +88,13 @@ class BIPRouter:
     """Stateful router: ``route(scores) -> experts (n, k)``; ``q`` carries across calls."""
 
     def __init__(self, m: int, k: int, capacity_factor: float = 1.0, *, iterations: int = 4,
-                 causal: bool = False, smoothing: float | None = None, chunks: int = 8, **_: Any):
+                 causal: bool = False, smoothing: float | None = None, chunks: int = 8,
+                 guard: bool = True, **_: Any):
         self.m, self.k, self.capacity_factor = m, k, capacity_factor
         self.iterations, self.causal = int(iterations), bool(causal)
+        # causal mode: experts that reached capacity are closed to the tokens after them
+        # (first come, first served); the prices keep this rare, the guard makes it exact
+        self.guard = bool(guard)
         # causal mode: the batch is routed in ``chunks`` consecutive blocks; block b is priced on
         # the tokens before it (earlier blocks of this batch, never later ones) for the room its
         # experts have left, so the batch's own sampling noise is corrected as it arrives
@@ -99,12 +116,11 @@ class BIPRouter:
         if self.causal:
             zero = torch.zeros(self.m, dtype=s.dtype, device=s.device)
             q_used = self.q_avg.to(device=s.device, dtype=s.dtype) if self.q_avg is not None else zero
-            routed = self._causal_blocks(s, cap, q_used) if self.chunks > 1 else None
+            routed, moved = self._causal_blocks(s, cap, q_used)
             _, self.q = dual_prices(s, self.k, cap, self.q, self.iterations)    # learnt after routing
             self.q_avg = self.q if self.q_avg is None else q_used + self.smoothing * (self.q - q_used)
-            if routed is not None:
-                self.info = {"max_price": float(q_used.max()), "blocks": self.chunks}
-                return routed
+            self.info = {"max_price": float(q_used.max()), "blocks": self.chunks, "guard_moved": moved}
+            return routed
         else:
             _, self.q = dual_prices(s, self.k, cap, self.q, self.iterations)
             q_used = self.q
@@ -120,6 +136,7 @@ class BIPRouter:
         out = torch.empty((n, self.k), dtype=torch.long, device=s.device)
         loads = torch.zeros(self.m, dtype=torch.long, device=s.device)
         q = q_start
+        moved = 0
         for a, e in zip(bounds[:-1], bounds[1:]):
             if e <= a:
                 continue
@@ -127,9 +144,71 @@ class BIPRouter:
                 w = min(a, 2 * (e - a))
                 room = ((cap - loads).double() * w / (n - a)).floor()
                 q = prices_for(s[a - w:a], self.k, room, q.clone(), self.iterations)
-            out[a:e] = (s[a:e] - q).topk(self.k, dim=1).indices
-            loads += torch.bincount(out[a:e].reshape(-1), minlength=self.m)
-        return out
+            if self.guard:
+                out[a:e], m_ = first_come_first_served(s[a:e] - q, self.k, cap, loads, after=n - e)
+                moved += m_
+            else:
+                out[a:e] = (s[a:e] - q).topk(self.k, dim=1).indices
+                loads += torch.bincount(out[a:e].reshape(-1), minlength=self.m)
+        return out, moved
+
+
+def first_come_first_served(v, k: int, capacity: int, loads, after: int = 0, window: int = 256):
+    """Route tokens in arrival order, each to its best ``k`` experts by ``v`` among those that
+    still have room when it arrives; an expert that reached ``capacity`` is closed to later tokens.
+
+    Causal: a token's experts depend on the tokens before it only (and on how many tokens the batch
+    has: ``after`` more follow this block). ``loads`` (per expert, long) is updated in place.
+    With ``R`` tokens left, including this one, the rule also keeps the rest routable to ``k``
+    distinct experts each: an expert whose room is at least ``R`` (a "big" one) is one every later
+    token may need, so when the slack ``sum_j min(room_j, R) - k R`` is below the number of big
+    experts, the token takes its best big experts up to the shortfall, then its best others.
+
+    Vectorised by events: while no expert is big, a window of tokens is routed at once with the
+    current open set up to the first token that would overfill an expert; that expert closes and
+    routing resumes there (at most ``m`` closings). Once an expert is big (the last few tokens of
+    a batch), token by token. Returns ``(experts (n, k), moved)``, ``moved`` = tokens routed
+    elsewhere than their plain top-k.
+    """
+    import torch
+
+    n, m = v.shape
+    out = torch.empty((n, k), dtype=torch.long, device=v.device)
+    neg = torch.finfo(v.dtype).min
+    pos = 0
+    while pos < n:
+        left = n - pos + after                      # tokens still to route, this one included
+        room = capacity - loads
+        free = left - int(room.max())                # tokens before an expert can become big
+        if free >= 1:
+            end = min(n, pos + window, pos + free)
+            choice = v[pos:end].masked_fill((room <= 0)[None, :], neg).topk(k, dim=1).indices
+            counts = torch.zeros((end - pos, m), dtype=torch.long, device=v.device)
+            counts.scatter_(1, choice, 1)
+            cum = counts.cumsum(0) + loads[None, :]
+            bad = (cum > capacity).any(dim=1)
+            t = int(bad.int().argmax()) if bool(bad.any()) else end - pos
+            if t > 0:
+                out[pos:pos + t] = choice[:t]
+                loads.copy_(cum[t - 1])
+            pos += t
+            continue
+        big = room >= left
+        slack = int(room.clamp(max=left).sum()) - k * left
+        need = max(0, int(big.sum()) - slack)
+        row = v[pos].masked_fill(room <= 0, neg)
+        forced = row.masked_fill(~big, neg).topk(need).indices if need else row.new_empty(0, dtype=torch.long)
+        rest = row.clone()
+        rest[forced] = neg
+        pick = torch.cat([forced, rest.topk(k - need).indices])
+        if bool((room[pick] <= 0).any()):
+            raise ValueError(f"capacity {capacity} leaves token {pos} fewer than k={k} experts with room")
+        out[pos] = pick
+        loads[pick] += 1
+        pos += 1
+    moved = int((torch.sort(out, dim=1).values != torch.sort(v.topk(k, dim=1).indices, dim=1).values)
+                .any(dim=1).sum()) if n else 0
+    return out, moved
 
 
 class BIPSolver(RouterSolver):
@@ -137,13 +216,14 @@ class BIPSolver(RouterSolver):
     ``iterations`` (16 for one batch; the stream router's default is 4, warm-started), ``causal`` (False: one batch has nothing earlier, so causal = top-k),
     ``smoothing`` (causal mode: weight of the newest batch in the running average of q, 0.5),
     ``chunks`` (causal mode: blocks per batch, each priced on the tokens before it; 8; 1 = the
-    whole batch routed with earlier batches' prices only)."""
+    whole batch routed with earlier batches' prices only), ``guard`` (causal mode, True: an expert
+    at capacity is closed to later tokens, first come first served; False: prices only)."""
 
     name = "bip"
     description = "BIP dual algorithm: quantile updates of token/expert prices, top-k of s - q (torch)."
 
     def router(self, problem):
-        opts = {key: v for key, v in self.options.items() if key in ("iterations", "causal", "smoothing", "chunks")}
+        opts = {key: v for key, v in self.options.items() if key in ("iterations", "causal", "smoothing", "chunks", "guard")}
         # one batch, no prices from earlier ones to start from: more sweeps (raw MaxVio before the
         # capacity repair on a zipf batch n=4096, m=64, k=2: 0.34 after 4, 0.09 after 8, 0.03 after 16)
         opts.setdefault("iterations", 16)

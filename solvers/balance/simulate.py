@@ -4,8 +4,9 @@ Each method is a router (see :mod:`.common`); stateful ones (``bip-causal``, ``l
 ``bip``, whose prices warm-start the next batch) carry their state from step to step. Per step
 and method the simulator records MaxVio (``max load / mean load - 1``, on the router's raw
 routing, without capacity repair: what the model would see), the score kept relative to the
-unconstrained top-k, and the time spent routing. The report gives AvgMaxVio and SupMaxVio over
-all steps and over the steps after ``warmup``.
+unconstrained top-k, the time spent routing, and for the causal BIP the share of tokens its
+capacity guard re-routed (``bip-causal-raw`` is the same router on prices alone). The report
+gives AvgMaxVio and SupMaxVio over all steps and over the steps after ``warmup``.
 
 >>> rep = simulate("balance-gaussian", n=512, m=8, k=2, steps=5, methods=["topk", "bip"], warmup=2)
 >>> [row["method"] for row in rep.rows()]
@@ -45,12 +46,14 @@ ROUTERS: dict[str, tuple[type, dict[str, Any]]] = {
     "topk": (TopKRouter, {}),
     "bip": (BIPRouter, {"causal": False}),
     "bip-causal": (BIPRouter, {"causal": True}),
+    "bip-causal-raw": (BIPRouter, {"causal": True, "guard": False}),
     "lossfree": (LossFreeRouter, {}),
     "sinkhorn": (SinkhornRouter, {}),
     "greedy": (GreedyRouter, {}),
     "expert-choice": (ExpertChoiceRouter, {}),
 }
-DEFAULT_METHODS = ("topk", "bip", "bip-causal", "lossfree", "sinkhorn", "greedy", "expert-choice")
+DEFAULT_METHODS = ("topk", "bip", "bip-causal", "bip-causal-raw", "lossfree", "sinkhorn", "greedy",
+                   "expert-choice")
 
 
 def make_router(method: str, m: int, k: int, capacity_factor: float, **options: Any):
@@ -66,6 +69,7 @@ class MethodTrace:
     max_vio: list[float] = field(default_factory=list)
     score_ratio: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    moved: list[float] = field(default_factory=list)     # causal guard: share of tokens it re-routed
 
     def row(self, warmup: int) -> dict[str, Any]:
         v = np.array(self.max_vio)
@@ -74,7 +78,8 @@ class MethodTrace:
         return {"method": self.method, "avg_max_vio": float(v.mean()), "sup_max_vio": float(v.max()),
                 "avg_max_vio_after_warmup": float(late.mean()), "sup_max_vio_after_warmup": float(late.max()),
                 "first_max_vio": float(v[0]), "score_ratio": float(np.mean(self.score_ratio)),
-                "ms_per_step": 1000.0 * float(t.mean())}
+                "ms_per_step": 1000.0 * float(t.mean()),
+                "guard_moved": float(np.mean(self.moved)) if self.moved else None}
 
 
 @dataclass
@@ -135,4 +140,7 @@ def simulate(kind: str = "balance-gaussian", n: int = 4096, m: int = 16, k: int 
             tr.max_vio.append(float(load.max()) / mean - 1.0)
             tr.score_ratio.append(kept / top if top > 0 else float("nan"))
             tr.seconds.append(elapsed)
+            moved = getattr(route, "info", {}).get("guard_moved")
+            if moved is not None:
+                tr.moved.append(moved / n)
     return SimReport(kind, n, m, k, steps, warmup, capacity_factor, str(dev), list(traces.values()))
