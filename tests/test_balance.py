@@ -146,6 +146,66 @@ def test_greedy_drop_mode_reports_dropped():
     assert "dropped" in {v.kind for v in r.violations}
 
 
+def _sequential_repair(s, experts, capacity):
+    """The repair rounds written out one token and one expert at a time (no exchanges)."""
+    n, m = s.shape
+    table = [list(row) for row in experts]
+    for e in range(m):                      # an overloaded expert keeps its best tokens
+        holders = sorted(((t, j) for t in range(n) for j, x in enumerate(table[t]) if x == e),
+                         key=lambda tj: -s[tj[0], e])
+        for t, j in holders[capacity:]:
+            table[t][j] = -1
+    load = [sum(row.count(e) for row in table) for e in range(m)]
+    while True:
+        offers = []                         # each token offers its open slots to its best open experts
+        for t in range(n):
+            open_experts = sorted((e for e in range(m) if load[e] < capacity and e not in table[t]),
+                                  key=lambda e: -s[t, e])
+            offers += [(t, e) for e in open_experts[:table[t].count(-1)]]
+        if not offers:
+            return table
+        taken = []                          # each expert takes the best offers that fit
+        for e in range(m):
+            mine = sorted((t for t, x in offers if x == e), key=lambda t: -s[t, e])
+            taken += [(t, e) for t in mine[:capacity - load[e]]]
+        for t, e in sorted(taken, key=lambda te: (te[0], -s[te[0], te[1]])):
+            table[t][table[t].index(-1)] = e
+            load[e] += 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_repair_matches_sequential_rounds(seed):
+    from routeopt.solvers.balance.common import repair
+    rng = np.random.default_rng(seed)
+    n, m, k = 40, 6, int(rng.integers(1, 4))
+    s = rng.normal(0, 1, (n, m)) + np.array([2.0, 1.0, 0.5, 0, 0, 0])     # logits, negatives included
+    capacity = int(np.ceil(k * n / m))
+    start = torch.as_tensor(s, dtype=torch.float32).topk(k, dim=1).indices
+    want = _sequential_repair(s.astype(np.float32), start.tolist(), capacity)
+    got, moved = repair(torch.as_tensor(s, dtype=torch.float32), start, capacity, max_rounds=100)
+    assert moved > 0 and got.tolist() == want
+
+
+@pytest.mark.parametrize("name", ["greedy", "expert-choice"])
+def test_repair_feasible_when_most_slots_overflow(name):
+    """k=8 of 16 experts on a skewed stream: a large part of the slots overflow, and some are left
+    with every expert that has room already held, which only an exchange between tokens fills."""
+    p = routeopt.generate("balance-zipf", n=2048, seed=0, m=16, k=8)
+    r = solve(p, name)
+    e = p.evaluate(r.solution)
+    assert r.status.value == "FEASIBLE" and e.feasible, e.violations
+    assert e.details["max_load"] <= p.capacity and e.objective == pytest.approx(r.objective)
+    assert r.objective <= p.topk_score()
+    from routeopt.solvers.balance.common import repair
+    s = torch.as_tensor(p.scores, dtype=torch.float32)
+    start = s.topk(8, dim=1).indices
+    rounds_only, moved = repair(s, start, p.capacity, max_rounds=1000)
+    assert moved > 2048 and (rounds_only < 0).any()        # the rounds alone leave slots open
+    if name == "greedy":
+        drop = solve(p, "greedy", overflow="drop", repair=False)
+        assert int((drop.solution.experts < 0).sum()) == drop.metadata["overflow_slots"] == moved
+
+
 def test_spill_plan_chunks():
     from routeopt.solvers.balance.spill import spill_plan
     plan = spill_plan(np.array([100, 10, 10, 10]), np.array([0, 1, 2, 3]), alpha=1.0, min_chunk=20)
