@@ -294,6 +294,18 @@ def test_report_for_a_maximisation_problem():
     assert profile_ratios(report)["s1"] == [pytest.approx(1 + 5 / 95)]
 
 
+def test_summary_leaves_out_solvers_that_ran_nothing_and_says_why():
+    from rich.console import Console
+    rows = [_row("a", "s1", 0, "FEASIBLE", 110, best_known=100)]
+    report = Report(rows, ["a"], ["s1", "idle"], unsupported=[("a", "idle", "no checkpoint for CVRP\nmore")])
+    console = Console(width=200, record=True)
+    console.print(report.summary_table())
+    text = console.export_text()
+    assert "s1" in text and "idle: no instance run (no checkpoint for CVRP)" in text
+    assert not any(line.lstrip("│ ").startswith("idle ") for line in text.splitlines())
+    assert report.summary().set_index("solver").loc["idle", "runs"] == 0     # still in the data
+
+
 def test_exports_and_plot(tmp_path):
     problems = small_problems(2, n=15)
     report = compare(problems, ["pyvrp", "ortools", "local"], time_limit=1, workers=2, progress=False)

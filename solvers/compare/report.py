@@ -212,10 +212,19 @@ class Report:
                  ("mean_cpu", "mean cpu s")]
         for _, head in heads:
             t.add_column(head, justify="left" if head == "solver" else "right")
+        idle = []
         for rec in df.to_dict("records"):
+            if rec["runs"] == 0 and rec["unsupported"]:
+                idle.append(rec["solver"])      # supports none of the instances: a row of dashes says nothing
+                continue
             t.add_row(*[_fmt(rec[k]) for k, _ in heads])
+        notes = []
         if self.unsupported:
-            t.caption = f"{len(self.unsupported)} instance/solver pair(s) not run: unsupported"
+            notes.append(f"{len(self.unsupported)} instance/solver pair(s) not run: unsupported")
+        for s in idle:
+            reason = next((r for _, us, r in self.unsupported if us == s and r), "")
+            notes.append(f"{s}: no instance run" + (f" ({_first_line(reason)})" if reason else ""))
+        t.caption = "\n".join(notes) or None
         return t
 
     # ----------------------------------------------------------------- exports
@@ -294,3 +303,8 @@ def _fmt(value: Any) -> str:
 def _records(df) -> list[dict[str, Any]]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
             for rec in df.to_dict("records")]
+
+
+def _first_line(text: str, width: int = 100) -> str:
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    return line if len(line) <= width else line[:width - 1] + "…"
