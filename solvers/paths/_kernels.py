@@ -70,6 +70,14 @@ def heap_grow(keys, items):
 
 
 @njit(cache=True)
+def grow(a, need):
+    """``a`` copied into an array of at least ``need`` entries (twice its length, or more)."""
+    out = np.empty(max(2 * a.shape[0], need), dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+@njit(cache=True)
 def walk(pred, node):
     """Nodes from the root of ``pred``'s tree to ``node`` (``pred[root] == -1``)."""
     length = 1

@@ -26,16 +26,9 @@ from numba import njit
 from ...errors import InputError
 from ...instances.graph import Graph
 from ...instances.paths import PathProblem
-from ._kernels import Workspace, heap_grow, heap_pop, heap_push
+from ._kernels import Workspace, grow, heap_grow, heap_pop, heap_push
 from .ch_build import build_hierarchy
 from .common import PathSolver
-
-
-@njit(cache=True)
-def _grow(a, need):
-    out = np.empty(max(2 * a.shape[0], need), dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
 
 
 # ---------------------------------------------------------------------------------- queries
@@ -158,12 +151,12 @@ def _unpack(s, meet, pf, pb, arc_tail, arc_head, half1, half2):
             e = stack[top]
             if half1[e] < 0:
                 if n_out >= out.shape[0]:
-                    out = _grow(out, n_out + 1)
+                    out = grow(out, n_out + 1)
                 out[n_out] = arc_head[e]
                 n_out += 1
             else:
                 if top + 2 > stack.shape[0]:
-                    stack = _grow(stack, top + 2)
+                    stack = grow(stack, top + 2)
                 stack[top] = half2[e]                    # second half below, first half on top
                 stack[top + 1] = half1[e]
                 top += 2

@@ -20,14 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import heap_grow, heap_pop, heap_push
-
-
-@njit(cache=True)
-def _grow(a, need):
-    out = np.empty(max(2 * a.shape[0], need), dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
+from ._kernels import grow, heap_grow, heap_pop, heap_push
 
 
 @njit(cache=True)
@@ -266,15 +259,15 @@ def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, up
         for k in range(n_out):
             need_i += 4 * (i_cap[o_to[o_start[v] + k]] + n_in) + 8
         if need_o > o_to.shape[0]:
-            o_to, o_w, o_id = _grow(o_to, need_o), _grow(o_w, need_o), _grow(o_id, need_o)
+            o_to, o_w, o_id = grow(o_to, need_o), grow(o_w, need_o), grow(o_id, need_o)
         if need_i > i_to.shape[0]:
-            i_to, i_w, i_id = _grow(i_to, need_i), _grow(i_w, need_i), _grow(i_id, need_i)
+            i_to, i_w, i_id = grow(i_to, need_i), grow(i_w, need_i), grow(i_id, need_i)
         need = n_arcs + n_in * n_out + 1
         if need > arcs.shape[0]:
             grown = np.empty((max(2 * arcs.shape[0], need), 6), dtype=np.int64)
             grown[:n_arcs] = arcs[:n_arcs]
             arcs = grown
-            aw = _grow(aw, need)
+            aw = grow(aw, need)
         o = (o_start, o_len, o_cap, o_end, o_to, o_w, o_id)
         i = (i_start, i_len, i_cap, i_end, i_to, i_w, i_id)
         s, sh, r, rh, n_arcs, o_end, i_end, keys, items = _contract(v, False, limit_contract, o, i, arcs, aw, n_arcs,

@@ -38,6 +38,7 @@ from numba import njit
 from ...errors import UnsupportedError
 from ...instances.graph import Graph
 from ...instances.paths import PathProblem, PathSolution
+from ._kernels import join, walk
 from .bidirectional import BFSEngine
 from .common import PathSolver
 from .wormhole_core import core_adjacency, core_distances, grow_core
@@ -118,22 +119,6 @@ def _core_route(tf, f_hi, lf, tb, b_hi, lb, where, dist, best):
             if total < best:
                 best, bi, bj = total, i, j
     return best, bi, bj
-
-
-@njit(cache=True)
-def _chain(pred, node):
-    """``node`` and its predecessors up to the root (``pred == -1``), root last."""
-    k = 1
-    v = node
-    while pred[v] >= 0:
-        v = pred[v]
-        k += 1
-    out = np.empty(k, dtype=np.int64)
-    v = node
-    for i in range(k):
-        out[i] = v
-        v = pred[v]
-    return out
 
 
 @njit(cache=True)
@@ -234,9 +219,7 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
     path = np.empty(0, dtype=np.int64)
     if best <= core_d and best < INF:
         route, hops = 0, best
-        head = _chain(pf, meet)[::-1]
-        tail = _chain(pb, meet)
-        path = np.concatenate((head, tail[1:]))
+        path = join(pf, pb, meet)
     elif core_d < INF:
         route, hops = 1, core_d
         k = cdist[ci, cj] + 1                      # core path ci -> cj: step to a core neighbour one closer
@@ -248,8 +231,8 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
                 if cdist[cadj[a], cj] == k - 1 - i:
                     inner[i] = cadj[a]
                     break
-        head = _chain(pf, core[ci])[::-1]
-        tail = _chain(pb, core[cj])
+        head = walk(pf, core[ci])
+        tail = walk(pb, core[cj])[::-1]
         path = np.concatenate((head, core[inner[1:]], tail[1:]))
     touched = f_hi + b_hi
     for i in range(f_hi):
