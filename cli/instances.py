@@ -17,17 +17,13 @@ from rich.text import Text
 from ..errors import InputError
 from ..instances.base import Problem
 from ..instances.formats import load, save
-from ..instances.generate import GENERATORS, generate as generate_problem
+from ..instances.generate import GENERATORS, generate as generate_problem, generator_params
 from .common import console, fmt_number, print_json
 
 
 def _first_line(fn: Any) -> str:
     doc = inspect.getdoc(fn) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
-
-
-def _params(fn: Any) -> list[str]:
-    return [name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
 
 
 _KINDS_HELP = "\n\n".join(f"[bold]{kind}[/bold]: {escape(_first_line(fn))}" for kind, fn in GENERATORS.items())
@@ -162,7 +158,8 @@ def generate(
 @instances_app.command()
 def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False) -> None:
     """The generator kinds, what each makes, and their parameters."""
-    rows = [{"kind": kind, "description": _first_line(fn), "params": _params(fn)} for kind, fn in GENERATORS.items()]
+    rows = [{"kind": kind, "description": _first_line(fn), "params": generator_params(fn)}
+            for kind, fn in GENERATORS.items()]
     if as_json:
         print_json(rows)
         return

@@ -145,14 +145,10 @@ def generate_balance(kind: str, n: int = 1024, seed: int = 0, **params: Any) -> 
     """One batch of ``kind`` as a :class:`BalanceProblem`."""
     if kind not in BALANCE_GENERATORS:
         raise InputError(f"unknown balance kind {kind!r}; valid: {', '.join(BALANCE_GENERATORS)}", field="kind")
-    import inspect
+    from .generate import check_params
 
     fn = BALANCE_GENERATORS[kind]
-    allowed = [p for p, v in inspect.signature(fn).parameters.items() if v.kind is v.KEYWORD_ONLY]
-    for name in params:
-        if name not in allowed:
-            raise InputError(f"unknown parameter {name!r} for kind {kind!r}; valid: {', '.join(allowed)}",
-                             field=name)
+    check_params(fn, kind, params)
     return fn(n, seed, **params)
 
 

@@ -442,12 +442,22 @@ def generate(kind: str, n: int = 50, seed: int = 0, **params: Any) -> VRP:
         raise InputError(f"unknown kind {kind!r}{_hint(word, every)}; "
                          f"valid kinds: {', '.join(every)}", field="kind")
     fn = GENERATORS[word] if word in GENERATORS else GRAPH_GENERATORS[graph_word]
-    allowed = [name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    check_params(fn, word, params)
+    return fn(n, seed, **params)
+
+
+def generator_params(fn: Callable[..., Any]) -> list[str]:
+    """The parameters a generator takes beyond size and seed: its keyword-only ones."""
+    return [name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
+
+
+def check_params(fn: Callable[..., Any], kind: str, params: dict[str, Any]) -> None:
+    """One-line InputError for a parameter that generator ``fn`` (of ``kind``) does not take."""
+    allowed = generator_params(fn)
     for name in params:
         if name not in allowed:
-            raise InputError(f"unknown parameter {name!r} for kind {word!r}{_hint(name, allowed)}; "
+            raise InputError(f"unknown parameter {name!r} for kind {kind!r}{_hint(name, allowed)}; "
                              f"valid: {', '.join(allowed) or '(none)'}", field=name)
-    return fn(n, seed, **params)
 
 
 # ---------------------------------------------------------------------------- feasibility

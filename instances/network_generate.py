@@ -109,10 +109,8 @@ def generate_network(kind: str, seed: int = 0, **params: Any) -> Network:
     word = str(kind).strip().lower().replace("-", "").replace("_", "")
     if word not in NETWORK_GENERATORS:
         raise InputError(f"unknown network kind {kind!r}; valid: {', '.join(NETWORK_GENERATORS)}", field="kind")
+    from .generate import check_params
+
     fn = NETWORK_GENERATORS[word]
-    import inspect
-    allowed = [p for p, v in inspect.signature(fn).parameters.items() if v.kind is v.KEYWORD_ONLY]
-    for p in params:
-        if p not in allowed:
-            raise InputError(f"unknown parameter {p!r} for kind {word!r}; valid: {', '.join(allowed)}", field=p)
+    check_params(fn, word, params)
     return fn(seed, **params)
