@@ -8,11 +8,14 @@
 """
 
 from .errors import InputError, RouteoptError, UnknownSolverError, UnsupportedError
-from .instances.base import Evaluation, Problem, Violation
-from .instances.formats import load, save, save_solution, load_solution
+from .instances.balance import BalanceProblem, BalanceSolution
+from .instances.base import Evaluation, Problem, Solution, Violation
 from .instances.generate import generate
-from .instances.vrp import VRP, Route, Solution, VehicleType
-from .solvers.base import Budget, Result, Solver, Status
+from .instances.io import load, load_solution, save, save_solution
+from .instances.network import NetworkProblem, NetworkSolution
+from .instances.paths import Graph, PathsProblem, PathsSolution, from_road_network
+from .instances.vrp import VRP, Route, VehicleType, VRPProblem, VRPSolution
+from .solvers.base import Budget, Option, Result, Solver, Status
 from .solvers.compare import Report, compare
 from .solvers.registry import list_solvers, register, solve
 
@@ -21,7 +24,10 @@ __version__ = "0.1.0"
 __all__ = [
     "load", "save", "load_solution", "save_solution", "generate", "solve", "compare", "Report",
     "list_solvers", "register",
-    "Problem", "Evaluation", "Violation", "VRP", "VehicleType", "Route", "Solution",
-    "Budget", "Result", "Solver", "Status",
+    "Problem", "Solution", "Evaluation", "Violation",
+    "VRPProblem", "VRPSolution", "VRP", "VehicleType", "Route",
+    "PathsProblem", "PathsSolution", "Graph", "from_road_network",
+    "BalanceProblem", "BalanceSolution", "NetworkProblem", "NetworkSolution",
+    "Budget", "Option", "Result", "Solver", "Status",
     "RouteoptError", "InputError", "UnsupportedError", "UnknownSolverError", "__version__",
 ]

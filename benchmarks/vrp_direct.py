@@ -87,7 +87,7 @@ def run(config: str, path: str, time_limit: float, seed: int):
 
 
 def best_known(path: Path) -> float | None:
-    from routeopt.instances.formats import read_solution
+    from routeopt.instances.io import read_solution
 
     sol = path.with_suffix(".sol")
     return read_solution(sol)[1] if sol.exists() else None

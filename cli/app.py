@@ -22,7 +22,7 @@ from rich.text import Text
 from .. import __version__
 from ..errors import InputError
 from ..instances.base import Problem
-from ..instances.formats import load, save_solution
+from ..instances.io import load, save_solution
 from ..solvers.base import Result, Status
 from ..solvers.registry import solve as solve_problem
 from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_STYLE, ClickException, UsageError, console,

@@ -61,7 +61,7 @@ def solve(
                                                 help="Write the solution.")] = None,
 ) -> None:
     """Solve one batch (a file or a generated one) and print the problem's own evaluation."""
-    from ..instances.formats import load, save_solution
+    from ..instances.io import load, save_solution
     from ..instances.generate import generate
     from ..solvers.registry import solve as solve_problem
 

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..errors import InputError
 from ..instances.base import Problem
-from ..instances.formats import load, save
+from ..instances.io import load, save
 from ..instances.generate import generate
 from ..solvers.compare import compare as run_compare
 from .common import console, positive_time

@@ -16,8 +16,10 @@ from rich.text import Text
 
 from ..errors import InputError
 from ..instances.base import Problem
-from ..instances.formats import load, save
-from ..instances.generate import GENERATORS, generate as generate_problem, generator_params
+from ..instances.io import load, save
+from ..instances.vrp.generate import GENERATORS
+from ..instances.generate import generate as generate_problem
+from ..instances.params import generator_params
 from .common import console, fmt_number, print_json
 
 

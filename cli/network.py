@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from ..instances.network import Network
+from ..instances.network.problem import NetworkProblem
 from ..solvers.base import Status
 from ..solvers.registry import solve as solve_problem
 from .common import STATUS_STYLE, console, fmt_number, fmt_time, print_json
@@ -30,10 +30,10 @@ FABRIC_ONLY = 1e6       # host-link capacity in the benchmark: the fabric, not t
 
 def build(file: Path | None, topology: str | None, *, leaves: int, spines: int, hosts: int, k: int,
           traffic: str | None, traffic_file: Path | None, participants: int | None, seed: int,
-          oversubscription: float = 1.0, host_capacity: float = 1.0) -> Network:
+          oversubscription: float = 1.0, host_capacity: float = 1.0) -> NetworkProblem:
     """The instance the options describe: a .json instance, a topology file, or a generated fabric."""
-    from ..instances.network_generate import generate_network, traffic as make_traffic
-    from ..instances.network_io import read_topology, read_traffic
+    from ..instances.network.generate import generate_network, traffic as make_traffic
+    from ..instances.network.io import read_topology, read_traffic
 
     if (file is None) == (topology is None):
         raise InputError("give either FILE or --topology (leafspine or fattree), not both or neither")
@@ -47,9 +47,9 @@ def build(file: Path | None, topology: str | None, *, leaves: int, spines: int, 
             net = net.with_flows(read_traffic(traffic_file, net), net.name)
         return net
     if file.suffix.lower() == ".json":
-        from ..instances.formats import load
+        from ..instances.io import load
         net = load(file)
-        if not isinstance(net, Network):
+        if not isinstance(net, NetworkProblem):
             raise InputError(f"a {net.family} instance, not a network one", path=file)
         return net
     net = read_topology(file)
@@ -143,7 +143,7 @@ def bench(
     Host links get ample capacity so that the fabric is measured; participants are placed at
     random (seeded), so rings cross the fabric; ECMP shows its seed's draw and the mean over 20.
     """
-    from ..instances.network_generate import generate_network
+    from ..instances.network.generate import generate_network
     from ..solvers.registry import solver_class
 
     methods = [m.strip() for m in solvers.split(",") if m.strip()]

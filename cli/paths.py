@@ -23,8 +23,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from ..instances.graph import Graph
-from ..instances.paths import PathProblem
+from ..instances.paths.graph import Graph
+from ..instances.paths.problem import PathsProblem
 from ..solvers.base import Status
 from ..solvers.registry import solve as solve_problem
 from .common import console, fmt_number, fmt_time, output_path, positive_time, print_json
@@ -49,18 +49,18 @@ def load_graph(file: Path | None, generate: str | None, nodes: int, seed: int, m
     if sum(x is not None for x in (file, generate, place)) != 1:
         raise InputError("give one of FILE, --generate (road or chung-lu) or --place NAME")
     if place is not None:
-        from ..instances.formats.graphs import read_place
+        from ..instances.paths.io import read_place
         return read_place(place).with_metric(metric), place.split(",")[0].strip().replace(" ", "-")
     if generate is not None:
-        from ..instances.paths_generate import GRAPH_GENERATORS
+        from ..instances.paths.generate import GRAPH_GENERATORS
         kind = generate.strip().lower().replace("_", "-")
         if kind not in GRAPH_GENERATORS:
             raise InputError(f"--generate: unknown kind {generate!r}; expected {' or '.join(GRAPH_GENERATORS)}")
         problem = GRAPH_GENERATORS[kind](nodes, seed, queries=0)
     else:
-        from ..instances.formats import load
+        from ..instances.io import load
         problem = load(file)
-        if not isinstance(problem, PathProblem):
+        if not isinstance(problem, PathsProblem):
             raise InputError(f"a {problem.family} instance, not a graph", path=file)
     return problem.graph.with_metric(metric), problem.name
 
@@ -69,7 +69,7 @@ def parse_node(text: str, graph: Graph, ids: bool, option: str) -> int:
     """A node number from ``text``: an index, a file identifier (``ids``) or ``X,Y`` to snap."""
     text = text.strip()
     if "," in text:
-        from ..instances.road_matrix import snap
+        from ..instances.paths.road import snap
         try:
             xy = [float(v) for v in text.split(",")]
         except ValueError:
@@ -93,7 +93,7 @@ def parse_node(text: str, graph: Graph, ids: bool, option: str) -> int:
     return value
 
 
-def _warm(solver: str, problem: PathProblem):
+def _warm(solver: str, problem: PathsProblem):
     """The solver, its numba kernels compiled (or loaded) before its clock starts."""
     from ..solvers.registry import get_solver
     s = get_solver(solver, problem)
@@ -129,7 +129,7 @@ def query(
     src = [parse_node(s, graph, ids, "--source") for s in source]
     dst = [parse_node(t, graph, ids, "--target") for t in target]
     matrix = len(src) != len(dst)
-    problem = PathProblem(graph, src, dst, matrix=matrix, name=name)
+    problem = PathsProblem(graph, src, dst, matrix=matrix, name=name)
     result = solve_problem(problem, _warm(solver, problem), time_limit=time_limit)
     sol = result.solution
     s_all, t_all = problem.pair_arrays()
@@ -168,7 +168,7 @@ def query(
 
 def _read_points(path: Path) -> np.ndarray:
     """``x,y`` (or ``lon,lat``) per line of a CSV, a header line allowed; one number per line: nodes."""
-    from ..instances.formats._io import read_text
+    from ..instances._io import read_text
     rows, numbers = [], []
     for no, line in enumerate(read_text(path).splitlines(), start=1):
         cells = [c.strip() for c in line.replace(";", ",").split(",") if c.strip()]
@@ -203,7 +203,7 @@ def matrix(
     as_json: AsJson = False,
 ) -> None:
     """Many-to-many shortest-path distances (and travel times) between snapped points, both ways."""
-    from ..instances.road_matrix import road_matrices, snap
+    from ..instances.paths.road import road_matrices, snap
     out = output_path(out, (".csv",), "--out")
     vrp = output_path(vrp, (".json",), "--vrp")
     graph, name = load_graph(file, generate, nodes, seed, "length", place)
@@ -220,12 +220,12 @@ def matrix(
     routed = graph.with_metric(metric)
     dist, dur = road_matrices(routed, snapped)
     if out is not None:
-        from ..instances.formats._io import atomic_write, rows as csv_rows
+        from ..instances._io import atomic_write, rows as csv_rows
         atomic_write(out, csv_rows(dist, sep=","))
     written = None
     if vrp is not None:
-        from ..instances.formats import save
-        from ..instances.road_matrix import from_road_network
+        from ..instances.io import save
+        from ..instances.paths.road import from_road_network
         written = save(from_road_network(graph, pts, metric=metric, name=vrp.stem), vrp)
     if as_json:
         print_json({"graph": name, "nodes": snapped.tolist(), "snap_distance": offset.tolist(),
@@ -268,7 +268,7 @@ def alternatives(
         raise InputError(f"--method: unknown method {bad[0]!r}; expected penalty, plateau, yen or all")
     graph, name = load_graph(file, generate, nodes, seed, metric, place)
     s, t = parse_node(source, graph, ids, "--source"), parse_node(target, graph, ids, "--target")
-    problem = PathProblem.pair(graph, s, t, alternatives=k, name=name)
+    problem = PathsProblem.pair(graph, s, t, alternatives=k, name=name)
     out = []
     for m in methods:
         r = solve_problem(problem, _warm(m, problem), time_limit=300)
@@ -303,10 +303,10 @@ def generate_graph(
     nodes: Nodes = 10_000, seed: Seed = 0,
 ) -> None:
     """Generate a seeded road network or Chung-Lu graph and save it."""
-    from ..instances.formats import save
+    from ..instances.io import save
     out = output_path(out, (".gr", ".json"), "--out")
     graph, name = load_graph(None, kind, nodes, seed)
-    path = save(PathProblem(graph, name=name), out)
+    path = save(PathsProblem(graph, name=name), out)
     console().print(Text.assemble("wrote ", (str(path), "bold"), f": {name}, {graph.num_nodes} nodes, "
                                                                  f"{graph.num_edges} edges"))
 

@@ -41,7 +41,7 @@ def road_part(nodes: int, ch_queries: int, slow_queries: int, metric: str, seed:
     import networkx as nx
     from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 
-    from ..instances.paths_generate import road
+    from ..instances.paths.generate import road
     from ..solvers.paths.bidirectional import BidirectionalEngine
     from ..solvers.paths.ch import ContractionHierarchy
 
@@ -96,7 +96,7 @@ def road_part(nodes: int, ch_queries: int, slow_queries: int, metric: str, seed:
 
 
 def social_part(nodes: int, queries: int, seed: int, exponent: float, say) -> dict[str, Any]:
-    from ..instances.paths_generate import chung_lu
+    from ..instances.paths.generate import chung_lu
     from ..solvers.paths.bidirectional import BFSEngine
     from ..solvers.paths.wormhole import WormHole
 

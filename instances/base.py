@@ -47,6 +47,13 @@ class Evaluation:
 class Solution(ABC):
     """An answer to a problem; each family defines its own shape."""
 
+    def plot(self, problem: "Problem", path: Any = None, **options: Any) -> Any:
+        """Draw this answer over ``problem`` (``instances/<family>/plot.py``); write the picture
+        to ``path`` (PNG, SVG or PDF) when given, and return the matplotlib figure."""
+        import importlib
+        module = importlib.import_module(f"{__package__}.{problem.family}.plot")
+        return module.plot(problem, self, path, **options)
+
     @abstractmethod
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -60,6 +67,7 @@ class Problem(ABC):
 
     family: ClassVar[str]
     sense: ClassVar[str] = "min"      # "min" or "max": which way the objective improves
+    size_unit: ClassVar[str] = "items"   # what ``size`` counts: clients, nodes, tokens, flows
     name: str
     best_known: float | None
 
@@ -71,6 +79,11 @@ class Problem(ABC):
     @abstractmethod
     def size(self) -> int:
         """The number that drives difficulty (clients for VRP, nodes for graphs, ...)."""
+
+    @property
+    def size_text(self) -> str:
+        """``size`` with its unit, as every message says it: ``'100 clients'``."""
+        return f"{self.size:,} {self.size_unit}"
 
     @property
     @abstractmethod

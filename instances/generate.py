@@ -1,543 +1,103 @@
-"""Seeded generators for every VRP variant of :mod:`routeopt.instances.vrp`.
+"""``generate(kind, n, seed, **params)``: one entry point for the seeded generators of every family.
 
-``generate(kind, n, seed, **params)`` returns a :class:`VRP`. The same arguments always give the
-same instance (``numpy.random.default_rng(seed)``), so a name like ``cvrp-n100-s3`` is enough to
-rebuild one. ``n`` counts clients, except for ``tsp``/``atsp`` where it counts cities (node 0
-included). Parameters left out are drawn from the seed as the papers do; the values drawn are
-recorded in ``problem.source`` as a call that rebuilds the instance. Every instance is checked
-feasible (``feasible_solution`` must find a solution the problem accepts) before it is returned.
+The table below maps each kind to the function that makes it, imported only when used, and says
+what ``n`` counts for it. The generators themselves live in ``instances/<family>/generate.py``.
 
-Sources:
-
-- ``cvrp``, ``acvrp``, ``hfvrp``, ``mdvrp``: the X generator of E. Uchoa, D. Pecin, A. Pessoa,
-  M. Poggi, T. Vidal, A. Subramanian, "New benchmark instances for the Capacitated Vehicle Routing
-  Problem", EJOR 257(3):845-858, 2017 (depot R/C/E, customers R/C/RC, seven demand
-  distributions, route size r ~ Triangular(3, 6, 25), capacity ceil(r * sum(d) / n)).
-- ``vrptw``: M. M. Solomon, "Algorithms for the vehicle routing and scheduling problems with time
-  window constraints", Operations Research 35(2):254-265, 1987; distances truncated to one
-  decimal as in the DIMACS 2021 challenge.
-- ``tsp``: points in the unit square as in W. Kool, H. van Hoof, M. Welling, "Attention, learn to
-  solve routing problems!", ICLR 2019, and rl4co.
-- ``atsp``: Y.-D. Kwon et al., "Matrix encoding networks for neural combinatorial optimization"
-  (MatNet), NeurIPS 2021: random integer matrix made metric by shortest-path closure.
-- ``pvrp``: C. Hua, F. Berto, J. Son, S. Kang, C. Kwon, J. Park, "CAMP: Collaborative Attention
-  Model with Profiles for Vehicle Routing Problems", AAMAS 2025 (preferences; angular zones).
-
->>> p = generate("cvrp", n=20, seed=1)
->>> p.name, p.variant, p.num_clients
-('cvrp-n20-s1', 'CVRP', 20)
+>>> generate("cvrp", n=10, seed=0).variant
+'CVRP'
+>>> generate("balance-zipf", n=64, seed=0, m=8, k=2).size_text
+'64 tokens'
+>>> sorted({kind.family for kind in KINDS.values()})
+['balance', 'network', 'paths', 'vrp']
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
-import math
-from dataclasses import replace
+import importlib
+from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
-from scipy.sparse.csgraph import shortest_path
-
 from ..errors import InputError
-from .formats.distances import coordinate_distances
-from .vrp import VRP, Route, Solution, VehicleType
+from .base import Problem
+from .params import check_params, generator_params, number, unknown
 
-__all__ = ["GENERATORS", "generate", "feasible_solution"]
+__all__ = ["KINDS", "Kind", "generate", "kind_info"]
 
-MAX_NODES = 10_000          # dense matrices: 10^4 nodes already take 800 MB
-_GRID = 1000                # X instances: integer points of [0, 1000]^2
-_DECAY = 40.0               # X clustered customers: attraction exp(-d / 40) to each seed
-_DEPOTS = ("random", "centre", "eccentric")
-_LAYOUTS = ("random", "clustered", "mixed")
-_LAYOUT_ALIASES = {"r": "random", "c": "clustered", "rc": "mixed"}
-_DEPOT_ALIASES = {"r": "random", "c": "centre", "center": "centre", "central": "centre",
-                  "e": "eccentric", "corner": "eccentric"}
-# X demand distributions: (low, high) of U[low, high]; None: position- or mixture-dependent
-_DEMANDS: dict[str, tuple[int, int] | None] = {
-    "unitary": (1, 1), "small_large_var": (1, 10), "small_small_var": (5, 10),
-    "large_large_var": (1, 100), "large_small_var": (50, 100),
-    "quadrant": None, "many_small_few_large": None,
+
+@dataclass(frozen=True)
+class Kind:
+    """One generator: its family, where it lives, what ``n`` counts and its default size."""
+
+    name: str
+    family: str
+    target: str                 # "module:function" relative to routeopt.instances
+    n_means: str
+    default_n: int
+    description: str
+
+    def function(self) -> Callable[..., Problem]:
+        module, _, attr = self.target.partition(":")
+        table_or_fn = getattr(importlib.import_module(f"routeopt.instances.{module}"), attr)
+        return table_or_fn[self.name] if isinstance(table_or_fn, dict) else table_or_fn
+
+    def params(self) -> list[str]:
+        fn = self.function()
+        return [p for p in generator_params(fn) if p not in ("hosts",)]
+
+
+def _kinds(family: str, target: str, n_means: str, default_n: int, **docs: str) -> dict[str, Kind]:
+    return {name.replace("_", "-"): Kind(name.replace("_", "-"), family, target, n_means, default_n, doc)
+            for name, doc in docs.items()}
+
+
+KINDS: dict[str, Kind] = {
+    **_kinds("vrp", "vrp.generate:GENERATORS", "clients", 50,
+             tsp="TSP: uniform or clustered points in the unit square (n counts cities, depot included)",
+             atsp="ATSP: random metric asymmetric matrix, as in MatNet (n counts cities)",
+             cvrp="CVRP: the X generator of Uchoa et al. (2017)",
+             acvrp="asymmetric CVRP: X-like points with a skewed matrix",
+             vrptw="VRPTW: Solomon-like R/C/RC with tight or wide windows (DIMACS convention)",
+             hfvrp="heterogeneous fleet CVRP with fixed costs",
+             mdvrp="multi-depot CVRP",
+             pvrp="profiled VRP (CAMP): per-vehicle preferences or forbidden zones"),
+    **_kinds("paths", "paths.generate:GRAPH_GENERATORS", "nodes", 10_000,
+             road="road network: grid with highways and arterials, travel times, random queries",
+             chung_lu="power-law (Chung-Lu) social graph, random queries"),
+    **_kinds("balance", "balance.generate:BALANCE_GENERATORS", "tokens", 1024,
+             balance_gaussian="MoE router scores: Gaussian logits with Gaussian per-expert offsets",
+             balance_zipf="MoE router scores: Zipf expert popularity",
+             balance_hot="MoE router scores: a few hot experts",
+             balance_drift="MoE router scores: expert offsets drifting over steps"),
+    **_kinds("network", "network.generate:NETWORK_GENERATORS", "participating hosts", 16,
+             leafspine="leaf-spine fabric carrying a collective (all-to-all, ring, permutation, incast)",
+             fattree="k-ary fat-tree carrying a collective"),
 }
-# Solomon series 1 (tight windows, short horizon) and series 2 (wide, long) depot horizons
-_HORIZON = {("random", "tight"): 230, ("clustered", "tight"): 1236, ("mixed", "tight"): 240,
-            ("random", "wide"): 1000, ("clustered", "wide"): 3390, ("mixed", "wide"): 960}
-_WIDTH = {"tight": (0.05, 0.15), "wide": (0.25, 0.5)}   # window width / horizon
-_TOL = 1e-9
+_ALIASES = {"chunglu": "chung-lu", "leaf-spine": "leafspine", "fat-tree": "fattree"}
 
 
-# ---------------------------------------------------------------------------- validation
-def _number(field: str, value: Any, low: float, high: float = math.inf, integer: bool = False) -> Any:
-    """``value`` as a float (or int) in ``[low, high]``; strings from a command line are accepted."""
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{field} must be a number, got {value!r}", field=field) from None
-    if not math.isfinite(x) or (integer and not x.is_integer()):
-        raise InputError(f"{field} must be {'an integer' if integer else 'finite'}, got {value!r}",
-                         field=field)
-    if not low <= x <= high:
-        raise InputError(f"{field}={value!r} is out of range [{low:g}, {high:g}]", field=field)
-    return int(x) if integer else x
+def kind_info(kind: str) -> Kind:
+    """The :class:`Kind` called ``kind``; an ``InputError`` with the nearest name otherwise."""
+    word = str(kind).strip().lower().replace("_", "-")
+    word = _ALIASES.get(word, word)
+    if word not in KINDS:
+        raise unknown("kind", str(kind), KINDS)
+    return KINDS[word]
 
 
-def _hint(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _choice(field: str, value: Any, options: tuple[str, ...], aliases: dict[str, str] | None = None) -> str:
-    word = str(value).strip().lower()
-    word = (aliases or {}).get(word, word)
-    if word not in options:
-        raise InputError(f"unknown {field} {value!r}{_hint(word, options)}; valid: {', '.join(options)}",
-                         field=field)
-    return word
-
-
-def _pick(rng: np.random.Generator, field: str, value: Any, options: tuple[str, ...],
-          aliases: dict[str, str] | None = None) -> str:
-    """The given choice, else one drawn uniformly; the draw always happens, so naming the value
-    the seed would have drawn rebuilds the same instance."""
-    drawn = options[int(rng.integers(len(options)))]
-    return drawn if value is None else _choice(field, value, options, aliases)
-
-
-def _rng(n: Any, seed: Any) -> tuple[int, int, np.random.Generator]:
-    n = _number("n", n, 1, MAX_NODES - 1, integer=True)
-    seed = _number("seed", seed, 0, 2**63 - 1, integer=True)
-    return n, seed, np.random.default_rng(seed)
-
-
-def _call(kind: str, n: int, seed: int, **params: Any) -> str:
-    args = "".join(f", {k}={v!r}" for k, v in params.items())
-    return f"generate({kind!r}, n={n}, seed={seed}{args})"
-
-
-# ---------------------------------------------------------------------------- X (Uchoa et al.)
-def _grid_points(rng: np.random.Generator, count: int, occupied: np.ndarray,
-                 accept: Callable[[np.ndarray], np.ndarray] | None = None, rate: float = 1.0) -> np.ndarray:
-    """``count`` distinct integer points of the grid, none already ``occupied`` (updated)."""
-    side = _GRID + 1
-    chunks, need = [], count
-    while need > 0:
-        batch = int(min(200_000, max(64, 2 * need / rate)))
-        pts = rng.integers(0, side, size=(batch, 2))
-        if accept is not None:
-            pts = pts[rng.random(batch) < accept(pts)]
-        flat = pts[:, 0] * side + pts[:, 1]
-        fresh = ~occupied[flat]
-        pts, flat = pts[fresh], flat[fresh]
-        first = np.sort(np.unique(flat, return_index=True)[1])[:need]
-        occupied[flat[first]] = True
-        chunks.append(pts[first])
-        need -= first.size
-    return np.concatenate(chunks) if chunks else np.empty((0, 2), dtype=np.int64)
-
-
-def _x_customers(rng: np.random.Generator, n: int, layout: str, occupied: np.ndarray) -> np.ndarray:
-    """Random, clustered (S ~ U{3..8} seeds, accept p with prob. sum exp(-d(p,s)/40) / peak) or
-    mixed (half random, half clustered) customers, in random order."""
-    n_random = {"random": n, "clustered": 0, "mixed": n // 2}[layout]
-    parts = [_grid_points(rng, n_random, occupied)]
-    if n > n_random:
-        num_seeds = min(int(rng.integers(3, 9)), n - n_random)
-        seeds = _grid_points(rng, num_seeds, occupied).astype(float)
-
-        def attraction(pts: np.ndarray) -> np.ndarray:
-            d = np.sqrt(((pts[:, None, :] - seeds[None, :, :]) ** 2).sum(-1))
-            return np.exp(-d / _DECAY).sum(1)
-
-        peak = float(attraction(seeds).max())
-        rate = max(1e-3, num_seeds * 2 * math.pi * _DECAY**2 / (_GRID + 1) ** 2 / peak)
-        parts += [seeds.astype(np.int64),
-                  _grid_points(rng, n - n_random - num_seeds, occupied, lambda p: attraction(p) / peak, rate)]
-    points = np.concatenate(parts)
-    return points[rng.permutation(n)]
-
-
-def _x_depot(rng: np.random.Generator, position: str, occupied: np.ndarray) -> np.ndarray:
-    if position == "random":
-        return _grid_points(rng, 1, occupied)[0]
-    xy = np.array([_GRID // 2] * 2 if position == "centre" else [0, 0])
-    occupied[xy[0] * (_GRID + 1) + xy[1]] = True
-    return xy
-
-
-def _x_demand(rng: np.random.Generator, kind: str, xy: np.ndarray) -> np.ndarray:
-    n = len(xy)
-    bounds = _DEMANDS[kind]
-    if bounds is not None:
-        return rng.integers(bounds[0], bounds[1] + 1, n)
-    if kind == "quadrant":
-        # as in the CVRPLIB generator: U[51,100] in the lower-left and upper-right quadrants
-        low = xy < _GRID / 2
-        large = low[:, 0] == low[:, 1]
-        return np.where(large, rng.integers(51, 101, n), rng.integers(1, 51, n))
-    small = rng.uniform(0.70, 0.95)             # share of small demands, drawn per instance
-    demand = rng.integers(1, 11, n)
-    big = rng.choice(n, n - int(round(small * n)), replace=False)
-    demand[big] = rng.integers(50, 101, big.size)
-    return demand
-
-
-def _x_capacity(demand: np.ndarray, route_size: float) -> int:
-    """Q = ceil(r * sum(d) / n), at least the largest demand so every client fits."""
-    return int(max(math.ceil(route_size * demand.sum() / len(demand)), demand.max()))
-
-
-def _x_draw(rng: np.random.Generator, n: int, num_depots: int, depot: Any, customers: Any,
-            demand: Any, route_size: Any) -> tuple[np.ndarray, np.ndarray, int, dict[str, Any]]:
-    """Coordinates (depots first), demand per node and capacity of an X-like instance."""
-    depot_at = _pick(rng, "depot", depot, _DEPOTS, _DEPOT_ALIASES) if num_depots == 1 else "random"
-    layout = _pick(rng, "customers", customers, _LAYOUTS, _LAYOUT_ALIASES)
-    law = _pick(rng, "demand", demand, tuple(_DEMANDS))
-    r = float(rng.triangular(3, 6, 25))
-    if route_size is not None:
-        r = _number("route_size", route_size, 1)
-    occupied = np.zeros((_GRID + 1) ** 2, dtype=bool)
-    depots = np.array([_x_depot(rng, depot_at, occupied) for _ in range(num_depots)])
-    xy = _x_customers(rng, n, layout, occupied)
-    d = _x_demand(rng, law, xy)
-    coords = np.vstack([depots, xy]).astype(float)
-    drawn = {"depot": depot_at} if num_depots == 1 else {}
-    drawn |= {"customers": layout, "demand": law, "route_size": r}
-    return coords, np.concatenate([np.zeros(num_depots, dtype=np.int64), d]), _x_capacity(d, r), drawn
-
-
-def _metric(matrix: np.ndarray) -> np.ndarray:
-    """Shortest-path closure: afterwards d[i, j] <= d[i, k] + d[k, j] for all i, j, k."""
-    return shortest_path(matrix, method="FW", directed=True)
-
-
-# ---------------------------------------------------------------------------- generators
-def tsp(n: int = 50, seed: int = 0, *, distribution: str = "uniform", clusters: int | None = None) -> VRP:
-    """Euclidean TSP: n cities in the unit square, uniform or in Gaussian clusters (exact distances).
-
-    ``clusters`` (clustered only): number of Gaussian clusters (std 0.05), drawn in 3..8 if omitted.
-    """
-    n, seed, rng = _rng(n, seed)
-    distribution = _choice("distribution", distribution, ("uniform", "clustered"))
-    drawn: dict[str, Any] = {"distribution": distribution}
-    if distribution == "uniform":
-        if clusters is not None:
-            raise InputError("clusters only applies to distribution='clustered'", field="clusters")
-        xy = rng.random((n, 2))
-    else:
-        k = int(rng.integers(3, 9)) if clusters is None else _number("clusters", clusters, 1, n, True)
-        centres = rng.random((k, 2))
-        xy = np.clip(centres[rng.integers(k, size=n)] + rng.normal(0.0, 0.05, (n, 2)), 0.0, 1.0)
-        drawn["clusters"] = k
-    return _checked(VRP(distance=coordinate_distances(xy, "exact"), coordinates=xy, name=f"tsp-n{n}-s{seed}",
-                        convention="exact", precision=None, source=_call("tsp", n, seed, **drawn)))
-
-
-def atsp(n: int = 50, seed: int = 0, *, max_distance: int = 1_000_000) -> VRP:
-    """Metric ATSP (MatNet): integer matrix U[1, max_distance), closed under shortest paths."""
-    n, seed, rng = _rng(n, seed)
-    high = _number("max_distance", max_distance, 2, 2**31, integer=True)
-    raw = rng.integers(1, high, (n, n)).astype(float)
-    np.fill_diagonal(raw, 0.0)
-    return _checked(VRP(distance=_metric(raw), name=f"atsp-n{n}-s{seed}", convention="explicit", precision=0,
-                        source=_call("atsp", n, seed, max_distance=high)))
-
-
-def cvrp(n: int = 50, seed: int = 0, *, depot: str | None = None, customers: str | None = None,
-         demand: str | None = None, route_size: float | None = None) -> VRP:
-    """CVRP by the X generator of Uchoa et al. (2017): [0,1000]^2 grid, rounded Euclidean distances.
-
-    ``depot``: random | centre | eccentric (R/C/E); ``customers``: random | clustered | mixed
-    (R/C/RC); ``demand``: unitary | small_large_var | small_small_var | large_large_var |
-    large_small_var | quadrant | many_small_few_large; ``route_size``: average clients per route r
-    (capacity ceil(r * sum(d) / n)). Each one left out is drawn from the seed; the fleet is unlimited.
-    """
-    n, seed, rng = _rng(n, seed)
-    coords, d, capacity, drawn = _x_draw(rng, n, 1, depot, customers, demand, route_size)
-    return _checked(VRP(distance=coordinate_distances(coords, "round"), demand=d, coordinates=coords,
-                        vehicle_types=[VehicleType(count=n, capacity=(capacity,))], name=f"cvrp-n{n}-s{seed}",
-                        convention="round", precision=0, source=_call("cvrp", n, seed, **drawn)))
-
-
-def acvrp(n: int = 50, seed: int = 0, *, asymmetry: float = 0.3, depot: str | None = None,
-          customers: str | None = None, demand: str | None = None, route_size: float | None = None) -> VRP:
-    """Asymmetric CVRP: an X instance whose arc (i, j) costs nint(d_ij * (1 + asymmetry * U[0,1])), metric.
-
-    Other parameters as for ``cvrp``.
-    """
-    n, seed, rng = _rng(n, seed)
-    asymmetry = _number("asymmetry", asymmetry, 0.0, 10.0)
-    coords, d, capacity, drawn = _x_draw(rng, n, 1, depot, customers, demand, route_size)
-    stretch = 1.0 + asymmetry * rng.random((n + 1, n + 1))
-    raw = np.floor(coordinate_distances(coords, "exact") * stretch + 0.5)
-    return _checked(VRP(distance=_metric(raw), demand=d, coordinates=coords,
-                        vehicle_types=[VehicleType(count=n, capacity=(capacity,))],
-                        name=f"acvrp-n{n}-s{seed}",
-                        convention="explicit", precision=0,
-                        source=_call("acvrp", n, seed, asymmetry=asymmetry, **drawn)))
-
-
-def vrptw(n: int = 50, seed: int = 0, *, layout: str | None = None, windows: str = "tight",
-          horizon: float | None = None, service_time: float | None = None, density: float = 1.0,
-          capacity: int = 200) -> VRP:
-    """Solomon-like VRPTW on [0,100]^2: R/C/RC layouts, DIMACS one-decimal distances, capacity 200.
-
-    ``layout``: random | clustered | mixed (drawn if omitted); ``windows``: tight | wide (width
-    5-15% or 25-50% of the horizon); ``horizon``: depot closing time (Solomon's series 1 or 2
-    value for the layout); ``service_time``: 90 for clustered, else 10; ``density``: share of
-    clients with a window (the others may be served any time). Every client can be served alone.
-    """
-    n, seed, rng = _rng(n, seed)
-    layout = _pick(rng, "layout", layout, _LAYOUTS, _LAYOUT_ALIASES)
-    windows = _choice("windows", windows, tuple(_WIDTH))
-    service = 90.0 if layout == "clustered" else 10.0
-    service = service if service_time is None else _number("service_time", service_time, 0)
-    horizon = float(_HORIZON[layout, windows] if horizon is None else _number("horizon", horizon, 1))
-    density = _number("density", density, 0.0, 1.0)
-    capacity = _number("capacity", capacity, 50, integer=True)
-    n_random = {"random": n, "clustered": 0, "mixed": n // 2}[layout]
-    k = max(1, round(math.sqrt(n - n_random)))
-    centres = rng.uniform(10, 90, (k, 2))
-    clustered = np.rint(centres[rng.integers(k, size=n - n_random)] + rng.normal(0, 4, (n - n_random, 2)))
-    xy = np.vstack([rng.integers(0, 101, (n_random, 2)), np.clip(clustered, 0, 100)])[rng.permutation(n)]
-    coords = np.vstack([[50.0, 50.0], xy])
-    dist = coordinate_distances(coords, "dimacs")
-    earliest = dist[0, 1:]                                  # arrival when leaving at time 0
-    latest = horizon - service - dist[1:, 0]                # latest start that still gets back in time
-    if (earliest > latest + _TOL).any():
-        need = float((earliest + service + dist[1:, 0]).max())
-        raise InputError(f"horizon={horizon:g} is too short: a client needs {need:g} to be served alone",
-                         field="horizon")
-    centre = earliest + (latest - earliest) * rng.random(n)
-    half = horizon * rng.uniform(*_WIDTH[windows], n) / 2
-    has_window = rng.random(n) < density
-    open_ = np.where(has_window, np.maximum(0.0, np.floor(centre - half)), 0.0)
-    close = np.where(has_window, np.minimum(latest, np.ceil(centre + half)), latest)
-    tw = np.vstack([[0.0, horizon], np.column_stack([open_, close])])
-    d = np.concatenate([[0], rng.integers(1, 51, n)])
-    drawn = {"layout": layout, "windows": windows, "horizon": horizon, "service_time": service}
-    return _checked(VRP(distance=dist, demand=d, service_time=np.concatenate([[0.0], np.full(n, service)]),
-                        time_windows=tw, coordinates=coords,
-                        vehicle_types=[VehicleType(count=n, capacity=(capacity,))],
-                        name=f"vrptw-n{n}-s{seed}",
-                        convention="dimacs", precision=1, source=_call("vrptw", n, seed, **drawn)))
-
-
-def hfvrp(n: int = 50, seed: int = 0, *, fixed_cost: float = 1000.0, depot: str | None = None,
-          customers: str | None = None, demand: str | None = None, route_size: float | None = None) -> VRP:
-    """Heterogeneous fleet CVRP: an X instance served by small, medium and large vehicle types.
-
-    Capacities are 40%, 70% and 100% of the X capacity (every client fits the large type);
-    fixed costs are proportional to capacity (rounded), ``fixed_cost`` for the large type; each
-    type brings about 40% of the total demand in capacity. Other parameters as for ``cvrp``.
-    """
-    n, seed, rng = _rng(n, seed)
-    fixed_cost = _number("fixed_cost", fixed_cost, 0)
-    coords, d, large, drawn = _x_draw(rng, n, 1, depot, customers, demand, route_size)
-    caps = [max(1, math.ceil(share * large)) for share in (0.4, 0.7)] + [large]
-    for k in (1, 2):                                         # keep capacities distinct
-        caps[k] = max(caps[k], caps[k - 1] + 1)
-    types = [VehicleType(count=max(1, math.ceil(0.4 * d.sum() / q)), capacity=(q,),
-                         fixed_cost=round(fixed_cost * q / caps[-1]), name=name)
-             for q, name in zip(caps, ("small", "medium", "large"))]
-    p = VRP(distance=coordinate_distances(coords, "round"), demand=d, coordinates=coords, vehicle_types=types,
-            name=f"hfvrp-n{n}-s{seed}", convention="round", precision=0,
-            source=_call("hfvrp", n, seed, fixed_cost=fixed_cost, **drawn))
-    return _checked(_size_fleet(p))
-
-
-def mdvrp(n: int = 50, seed: int = 0, *, depots: int | None = None, customers: str | None = None,
-          demand: str | None = None, route_size: float | None = None) -> VRP:
-    """Multi-depot CVRP: X-like clients, 2-4 random depots (nodes 0..depots-1), one vehicle type each.
-
-    ``depots``: number of depots (drawn in 2..4 if omitted); each depot gets about 25% more
-    vehicles than serving its nearest clients needs. Other parameters as for ``cvrp``.
-    """
-    n, seed, rng = _rng(n, seed)
-    m = int(rng.integers(2, 5))
-    m = m if depots is None else _number("depots", depots, 2, 20, integer=True)
-    coords, d, capacity, drawn = _x_draw(rng, n, m, None, customers, demand, route_size)
-    types = [VehicleType(count=n, capacity=(capacity,), start_depot=j, end_depot=j, name=f"depot{j}")
-             for j in range(m)]
-    p = VRP(distance=coordinate_distances(coords, "round"), num_depots=m, demand=d, coordinates=coords,
-            vehicle_types=types, name=f"mdvrp-n{n}-s{seed}", convention="round", precision=0,
-            source=_call("mdvrp", n, seed, depots=m, **drawn))
-    return _checked(_size_fleet(p, slack=1.25))
-
-
-def pvrp(n: int = 50, seed: int = 0, *, mode: str = "preferences", profiles: int = 3, capacity: int = 40,
-         preference_weight: float | None = None, zones: int | None = None) -> VRP:
-    """Profiled VRP as in CAMP: unit square, demand U[1,10], one vehicle type per profile.
-
-    ``mode="preferences"``: each profile scores every client 1 - d(client, its centre)/sqrt(2)
-    (centre: a random client), earning ``preference_weight`` (default 0.1) per point.
-    ``mode="zones"``: clients lie in ``zones`` angular sectors around the depot (default 4); each
-    profile is barred from some sectors, every sector stays open to some profile.
-    """
-    n, seed, rng = _rng(n, seed)
-    mode = _choice("mode", mode, ("preferences", "zones"))
-    m = _number("profiles", profiles, 1 if mode == "preferences" else 2, 20, integer=True)
-    capacity = _number("capacity", capacity, 10, integer=True)
-    xy = rng.random((n + 1, 2))
-    d = np.concatenate([[0], rng.integers(1, 11, n)])
-    drawn: dict[str, Any] = {"mode": mode, "profiles": m, "capacity": capacity}
-    weight = 0.1
-    if mode == "preferences":
-        if zones is not None:
-            raise InputError("zones only applies to mode='zones'", field="zones")
-        weight = weight if preference_weight is None else _number("preference_weight", preference_weight, 0)
-        centres = xy[rng.integers(1, n + 1, m)]
-        scores = np.clip(1 - np.linalg.norm(xy[None] - centres[:, None], axis=-1) / math.sqrt(2), 0, 1)
-        scores[:, 0] = 0.0
-        extra = [{"preferences": tuple(s)} for s in scores]
-        drawn["preference_weight"] = weight
-    else:
-        if preference_weight is not None:
-            raise InputError("preference_weight only applies to mode='preferences'",
-                             field="preference_weight")
-        z = 4 if zones is None else _number("zones", zones, 2, 64, integer=True)
-        rel = xy[1:] - xy[0]
-        angle = np.mod(np.arctan2(rel[:, 1], rel[:, 0]), 2 * math.pi)
-        zone = np.minimum((angle / (2 * math.pi / z)).astype(int), z - 1)
-        barred = max(1, min(z - 1, round(rng.uniform(0, 2 / 3) * z)))   # CAMP: up to 2/3 of the zones
-        forbid = np.zeros((m, z), dtype=bool)
-        for k in range(m):
-            forbid[k, rng.permutation(z)[:barred]] = True
-        for s in np.flatnonzero(forbid.all(0)):                         # reopen sectors closed to all
-            forbid[int(rng.integers(m)), s] = False
-        extra = [{"forbidden": frozenset((np.flatnonzero(forbid[k, zone]) + 1).tolist())} for k in range(m)]
-        drawn["zones"] = z
-    types = [VehicleType(count=n, capacity=(capacity,), name=f"profile{k}", **extra[k]) for k in range(m)]
-    p = VRP(distance=coordinate_distances(xy, "exact"), demand=d, coordinates=xy, vehicle_types=types,
-            name=f"pvrp-n{n}-s{seed}", convention="exact", precision=None, preference_weight=weight,
-            source=_call("pvrp", n, seed, **drawn))
-    return _checked(_size_fleet(p, slack=1.2))
-
-
-GENERATORS: dict[str, Callable[..., VRP]] = {
-    "tsp": tsp, "atsp": atsp, "cvrp": cvrp, "acvrp": acvrp, "vrptw": vrptw,
-    "hfvrp": hfvrp, "mdvrp": mdvrp, "pvrp": pvrp,
-}
-
-
-def generate(kind: str, n: int = 50, seed: int = 0, **params: Any) -> VRP:
-    """A seeded instance of ``kind`` (see ``GENERATORS``) with ``n`` clients (cities for tsp/atsp).
+def generate(kind: str, n: int | None = None, seed: int = 0, **params: Any) -> Problem:
+    """A seeded instance of ``kind`` (see ``KINDS``); ``n`` counts what ``KINDS[kind].n_means`` says
+    (its default when left out). Same arguments, same instance.
 
     >>> generate("tsp", n=5, seed=0).variant
     'TSP'
     """
-    word = str(kind).strip().lower()
-    if word.startswith("balance-"):   # MoE score batches: instances/balance_generate.py
-        from .balance_generate import generate_balance
-        return generate_balance(word, n, seed, **params)
-    if word in ("leafspine", "fattree"):   # fabrics, n participating hosts: instances/network_generate.py
-        from .network_generate import generate_network
-        return generate_network(word, seed, **{"hosts": n, **params})
-    # graph kinds (road, chung-lu) live apart: GENERATORS holds the VRP kinds only
-    from .paths_generate import GRAPH_GENERATORS
-    graph_word = word.replace("_", "-")
-    if word not in GENERATORS and graph_word not in GRAPH_GENERATORS:
-        every = {**GENERATORS, **GRAPH_GENERATORS}
-        raise InputError(f"unknown kind {kind!r}{_hint(word, every)}; "
-                         f"valid kinds: {', '.join(every)}", field="kind")
-    fn = GENERATORS[word] if word in GENERATORS else GRAPH_GENERATORS[graph_word]
-    check_params(fn, word, params)
-    return fn(n, seed, **params)
-
-
-def generator_params(fn: Callable[..., Any]) -> list[str]:
-    """The parameters a generator takes beyond size and seed: its keyword-only ones."""
-    return [name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
-
-
-def check_params(fn: Callable[..., Any], kind: str, params: dict[str, Any]) -> None:
-    """One-line InputError for a parameter that generator ``fn`` (of ``kind``) does not take."""
-    allowed = generator_params(fn)
-    for name in params:
-        if name not in allowed:
-            raise InputError(f"unknown parameter {name!r} for kind {kind!r}{_hint(name, allowed)}; "
-                             f"valid: {', '.join(allowed) or '(none)'}", field=name)
-
-
-# ---------------------------------------------------------------------------- feasibility
-def feasible_solution(problem: VRP) -> Solution | None:
-    """A plain feasible solution, or None if this simple method finds none.
-
-    First-fit decreasing by demand over vehicle types (larger capacity, higher preference,
-    nearer depot first); one client per route under time windows or duration limits.
-    """
-    found = _first_fit(problem)
-    return found if isinstance(found, Solution) else None
-
-
-def _first_fit(p: VRP) -> Solution | int:
-    """A solution, or the first client it could not place."""
-    types = p.vehicle_types
-    demand = p.demand if p.demand is not None else np.zeros((p.num_nodes, 1))
-    dims = demand.shape[1]
-    caps = np.array([vt.capacity if vt.capacity and p.demand is not None else (math.inf,) * dims
-                     for vt in types])
-    prefs = np.array([vt.preferences or (0.0,) * p.num_nodes for vt in types])
-    alone = p.time_windows is not None or any(math.isfinite(vt.max_duration) for vt in types)
-    clients = [c for c in p.clients if p.required[c]]
-    clients.sort(key=lambda c: -float(demand[c].sum()))
-    routes: list[list[list[int]]] = [[] for _ in types]
-    loads = [np.zeros((min(vt.count, len(clients)), dims)) for vt in types]
-    for c in clients:
-        load = demand[c]
-        able = [k for k in range(len(types)) if _can_serve(p, k, c)]
-        able.sort(key=lambda k: (-caps[k].sum(), -prefs[k, c], p.distance[types[k].start_depot, c],
-                                 len(routes[k]) - types[k].count, k))
-        placed = False
-        for k in [] if alone else able:
-            fits = np.flatnonzero((loads[k][: len(routes[k])] + load <= caps[k] + _TOL).all(1))
-            if fits.size:
-                routes[k][fits[0]].append(c)
-                loads[k][fits[0]] += load
-                placed = True
-                break
-        for k in [] if placed else able:
-            if len(routes[k]) < types[k].count:
-                loads[k][len(routes[k])] = load
-                routes[k].append([c])
-                placed = True
-                break
-        if not placed:
-            return c
-    return Solution([Route(visits, k) for k, group in enumerate(routes) for visits in group])
-
-
-def _can_serve(p: VRP, k: int, client: int) -> bool:
-    vt = p.vehicle_types[k]
-    if client in vt.forbidden:
-        return False
-    return not vt.capacity or p.demand is None or bool((p.demand[client] <= np.add(vt.capacity, _TOL)).all())
-
-
-def _size_fleet(p: VRP, slack: float | None = None) -> VRP:
-    """``p`` with vehicle counts first-fit can serve: the given counts (or ``slack`` times what
-    first-fit uses with the given ones), raised one vehicle at a time until it succeeds."""
-    counts = [vt.count for vt in p.vehicle_types]
-    if slack is not None:
-        found = _first_fit(p)
-        if not isinstance(found, Solution):
-            return p                                 # _checked reports it
-        used = np.bincount([r.vehicle_type for r in found.routes], minlength=len(counts))
-        counts = [max(1, math.ceil(slack * u)) for u in used]
-    while True:
-        q = replace(p, vehicle_types=[replace(vt, count=c) for vt, c in zip(p.vehicle_types, counts)])
-        found = _first_fit(q)
-        if isinstance(found, Solution):
-            return q
-        for k in range(len(counts)):                 # one more vehicle of every type that could take it
-            counts[k] += _can_serve(q, k, found)
-
-
-def _checked(p: VRP) -> VRP:
-    """``p`` itself, once a feasible solution of it is known (a failure here is a generator bug)."""
-    found = feasible_solution(p)
-    if found is None or not p.evaluate(found).feasible:
-        detail = "none found" if found is None else p.evaluate(found).violations[0].message
-        raise RuntimeError(f"generated instance {p.name} is not feasible: {detail}")
-    return p
+    info = kind_info(kind)
+    fn = info.function()
+    seed = number("seed", seed, 0, 2**63 - 1, integer=True)
+    if info.family == "network":
+        if "hosts" in params:
+            raise InputError("give the number of participating hosts as n, not hosts", field="hosts")
+        check_params(fn, info.name, params)
+        return fn(seed, **({} if n is None else {"hosts": number("n", n, 2, 10**7, integer=True)}), **params)
+    check_params(fn, info.name, params)
+    return fn(info.default_n if n is None else n, seed, **params)

@@ -31,7 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..instances.vrp import VRP, Route, Solution
+from ..instances.vrp.problem import VRPProblem, Route, VRPSolution
 
 # The rl4co-side problem types and the environment each one runs in (``acvrp`` is ours).
 KINDS = ("tsp", "cvrp", "vrptw", "atsp", "acvrp")
@@ -54,13 +54,13 @@ class Scaling:
         return float(normalised) * self.scale
 
 
-def kind_of(problem: VRP, matrix: bool = False) -> str:
+def kind_of(problem: VRPProblem, matrix: bool = False) -> str:
     """The rl4co problem type that can take ``problem``; ``matrix=True`` asks for the MatNet
     input (a TSP or CVRP then goes through the matrix environments too).
 
     Raises :class:`UnsupportedError` naming what stands in the way.
     """
-    if not isinstance(problem, VRP):
+    if not isinstance(problem, VRPProblem):
         raise UnsupportedError(f"neural solvers take VRP instances, not {type(problem).__name__}")
     kind = _VARIANT_KIND.get(problem.variant)
     if kind is None:
@@ -83,19 +83,19 @@ def kind_of(problem: VRP, matrix: bool = False) -> str:
     return kind
 
 
-def neural_size(problem: VRP, kind: str) -> int:
+def neural_size(problem: VRPProblem, kind: str) -> int:
     """The ``num_loc`` rl4co uses: cities for TSP/ATSP, clients for the depot problems."""
     return problem.num_nodes if kind in ("tsp", "atsp") else problem.num_clients
 
 
-def _capacity(problem: VRP) -> float:
+def _capacity(problem: VRPProblem) -> float:
     cap = problem.vehicle_types[0].capacity
     if not cap or cap[0] <= 0:
         raise UnsupportedError(f"'{problem.name}': capacitated models need a positive capacity")
     return float(cap[0])
 
 
-def _coordinates(problem: VRP) -> tuple[np.ndarray, Scaling]:
+def _coordinates(problem: VRPProblem) -> tuple[np.ndarray, Scaling]:
     xy = np.asarray(problem.coordinates, dtype=float)
     low = xy.min(axis=0)
     scale = float((xy.max(axis=0) - low).max())
@@ -103,7 +103,7 @@ def _coordinates(problem: VRP) -> tuple[np.ndarray, Scaling]:
     return (xy - low) / scale, Scaling(scale=scale, offset=(float(low[0]), float(low[1])))
 
 
-def _one(problem: VRP, kind: str) -> tuple[dict[str, np.ndarray], Scaling]:
+def _one(problem: VRPProblem, kind: str) -> tuple[dict[str, np.ndarray], Scaling]:
     """The generator-style fields of one instance (numpy), before ``env.reset``."""
     if kind in MATRIX_KINDS:
         d = np.asarray(problem.distance, dtype=float)
@@ -147,7 +147,7 @@ def _one(problem: VRP, kind: str) -> tuple[dict[str, np.ndarray], Scaling]:
     return out, scaling
 
 
-def to_tensordict(problems: Sequence[VRP], kind: str | None = None, device: Any = "cpu"):
+def to_tensordict(problems: Sequence[VRPProblem], kind: str | None = None, device: Any = "cpu"):
     """One TensorDict for a batch of instances of the same kind and size, and their scalings.
 
     ``kind`` defaults to :func:`kind_of` of the first instance; every instance must map to it
@@ -182,15 +182,15 @@ def to_tensordict(problems: Sequence[VRP], kind: str | None = None, device: Any 
     return TensorDict(data, batch_size=[len(problems)], device=device), scalings
 
 
-def to_solution(problem: VRP, tour: Sequence[int], kind: str) -> Solution:
+def to_solution(problem: VRPProblem, tour: Sequence[int], kind: str) -> VRPSolution:
     """The :class:`Solution` of ``problem`` that a policy's action sequence ``tour`` describes."""
     tour = [int(a) for a in np.asarray(tour).ravel()]
     if kind in ("tsp", "atsp"):
         if not tour:
-            return Solution([])
+            return VRPSolution([])
         k = tour.index(0) if 0 in tour else 0
         ordered = tour[k:] + tour[:k]
-        return Solution([Route([c for c in ordered if c != 0])])
+        return VRPSolution([Route([c for c in ordered if c != 0])])
     routes, current = [], []
     for a in tour:
         if a == 0:
@@ -201,10 +201,10 @@ def to_solution(problem: VRP, tour: Sequence[int], kind: str) -> Solution:
             current.append(a)
     if current:
         routes.append(Route(current))
-    return Solution(routes)
+    return VRPSolution(routes)
 
 
-def to_actions(problem: VRP, solution: Solution, kind: str) -> list[int]:
+def to_actions(problem: VRPProblem, solution: VRPSolution, kind: str) -> list[int]:
     """The action sequence that makes an rl4co environment follow ``solution`` (for checks)."""
     if kind in ("tsp", "atsp"):
         visits = [c for r in solution.routes for c in r.visits]

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..instances.vrp import VRP, Solution
+from ..instances.vrp.problem import VRPProblem, VRPSolution
 from .checkpoints import Checkpoint
 from .convert import MATRIX_KINDS, neural_size, to_solution, to_tensordict
 
@@ -38,7 +38,7 @@ class Answer:
     """One instance's decoded tour: the Solution, and its cost as the policy's environment saw it
     (normalised reward times the instance's scale)."""
 
-    solution: Solution
+    solution: VRPSolution
     claimed: float
     rollouts: int
 
@@ -100,7 +100,7 @@ def _rollouts(kind: str, size: int, decode: str, samples: int) -> tuple[int, int
     return 1, samples
 
 
-def infer(ckpt: Checkpoint, problems: Sequence[VRP], *, decode: str = "greedy", samples: int = 64,
+def infer(ckpt: Checkpoint, problems: Sequence[VRPProblem], *, decode: str = "greedy", samples: int = 64,
           device: str | None = "auto", seed: int = 0, max_rollouts: int | None = None) -> list[Answer]:
     """Decode every instance in ``problems`` (all of ``ckpt.kind`` and one size) with ``ckpt``."""
     import torch
@@ -157,7 +157,7 @@ def infer(ckpt: Checkpoint, problems: Sequence[VRP], *, decode: str = "greedy", 
     return answers
 
 
-def timed_infer(ckpt: Checkpoint, problems: Sequence[VRP], **kw: Any) -> tuple[list[Answer], float]:
+def timed_infer(ckpt: Checkpoint, problems: Sequence[VRPProblem], **kw: Any) -> tuple[list[Answer], float]:
     start = time.perf_counter()
     answers = infer(ckpt, problems, **kw)
     return answers, time.perf_counter() - start

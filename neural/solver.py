@@ -30,7 +30,7 @@ import warnings
 from typing import Any, ClassVar, Sequence
 
 from ..errors import UnsupportedError
-from ..instances.vrp import VRP
+from ..instances.vrp.problem import VRPProblem
 from ..solvers.base import Budget, Result, Solver, Status
 from . import checkpoints as ckpts
 from .convert import kind_of, neural_size
@@ -55,10 +55,10 @@ class NeuralSolver(Solver):
     def decode(self) -> str:
         return self.options.get("decode", self.default_decode)
 
-    def _kind(self, problem: VRP) -> str:
+    def _kind(self, problem: VRPProblem) -> str:
         return kind_of(problem, matrix=self.model == "matnet")
 
-    def checkpoint_for(self, problem: VRP) -> tuple[ckpts.Checkpoint, str | None]:
+    def checkpoint_for(self, problem: VRPProblem) -> tuple[ckpts.Checkpoint, str | None]:
         """The checkpoint that will solve ``problem``, and a warning when it is a poor fit."""
         kind = self._kind(problem)
         size = neural_size(problem, kind)
@@ -68,7 +68,7 @@ class NeuralSolver(Solver):
                                     any_size=bool(self.options.get("any_size", False)))
         return ckpt, warning
 
-    def check(self, problem: VRP) -> None:
+    def check(self, problem: VRPProblem) -> None:
         super().check(problem)
         unknown = sorted(set(self.options) - self.options_known)
         if unknown:
@@ -90,7 +90,7 @@ class NeuralSolver(Solver):
     def prepare(cls) -> None:
         from . import envs, inference, models  # noqa: F401  (imports torch and rl4co once)
 
-    def _decode(self, problems: Sequence[VRP], ckpt: ckpts.Checkpoint,
+    def _decode(self, problems: Sequence[VRPProblem], ckpt: ckpts.Checkpoint,
                 budget: Budget) -> tuple[list[Answer], float]:
         import torch
 
@@ -104,7 +104,7 @@ class NeuralSolver(Solver):
         finally:
             torch.set_num_threads(threads)
 
-    def _result(self, problem: VRP, ckpt: ckpts.Checkpoint, answer: Answer, warning: str | None,
+    def _result(self, problem: VRPProblem, ckpt: ckpts.Checkpoint, answer: Answer, warning: str | None,
                 seconds: float, batch: int) -> Result:
         meta = {"checkpoint": str(ckpt.path), "checkpoint_model": ckpt.model,
                 "trained_on": f"{ckpt.kind}{ckpt.size}",
@@ -115,14 +115,14 @@ class NeuralSolver(Solver):
         return Result(self.name, problem.name, Status.FEASIBLE, solution=answer.solution,
                       runtime=seconds / max(batch, 1), message=warning or "", metadata=meta)
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         ckpt, warning = self.checkpoint_for(problem)
         if warning:
             warnings.warn(warning, stacklevel=3)
         (answer,), seconds = self._decode([problem], ckpt, budget)
         return self._result(problem, ckpt, answer, warning, seconds, 1)
 
-    def solve_many(self, problems: Sequence[VRP], budget: Budget) -> list[Result]:
+    def solve_many(self, problems: Sequence[VRPProblem], budget: Budget) -> list[Result]:
         """Unscored Results for ``problems``, decoded in batches of one kind and size each."""
         groups: dict[tuple, list[int]] = {}
         found: dict[int, tuple[ckpts.Checkpoint, str | None]] = {}
@@ -190,7 +190,7 @@ class POMOLocalSearchSolver(POMOSolver):
         from .inference import resolve_device
         return "augment" if resolve_device(self.options.get("device", "auto")).type == "cuda" else "greedy"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         seed = super()._solve(problem, budget)
         spent = time.perf_counter() - start
@@ -216,7 +216,7 @@ class POMOLocalSearchSolver(POMOSolver):
                          "ls_kept": bool(better)}
         return best
 
-    def _improve(self, problem: VRP, seed: Result, ls: str, budget: Budget) -> Result | None:
+    def _improve(self, problem: VRPProblem, seed: Result, ls: str, budget: Budget) -> Result | None:
         extra = dict(self.options.get("ls_options") or {})
         if ls == "local":
             from ..solvers.vrp.local import LocalSearchSolver
@@ -237,7 +237,7 @@ class POMOLocalSearchSolver(POMOSolver):
         return PyVRPSolver(initial_solution=initial, **extra).solve(problem, budget)
 
 
-def solve_batch(problems: Sequence[VRP], solver: str = "pomo", *, time_limit: float = 10.0,
+def solve_batch(problems: Sequence[VRPProblem], solver: str = "pomo", *, time_limit: float = 10.0,
                 seed: int = 0, threads: int = 1, **options: Any) -> list[Result]:
     """Solve many instances with one neural solver, batched; every Result scored by its problem.
 

@@ -8,13 +8,15 @@ The solver's own claimed cost survives only as ``metadata["claimed_objective"]``
 from __future__ import annotations
 
 import enum
+import math
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..errors import UnsupportedError
+from ..errors import InputError, UnsupportedError
 from ..instances.base import Problem, Solution, Violation
+from ..instances.params import choice, hint, number, parse_value
 
 
 class Status(str, enum.Enum):
@@ -95,6 +97,74 @@ def relative_gap(objective: float, reference: float, sense: str = "min") -> floa
     return 100.0 * diff / max(abs(reference), 1e-9)
 
 
+_TYPES = {int: "int", float: "float", bool: "bool", str: "str"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One declared solver option: ``Option("iterations", int, 16, "dual sweeps", low=1)``.
+
+    ``low``/``high`` bound numbers (inclusive); ``choices`` lists the words a ``str`` option takes;
+    ``none_ok`` lets ``None`` stand for "decide yourself" (the default of such options).
+
+    >>> Option("iterations", int, 16, "dual sweeps", low=1).validate("8", "bip")
+    8
+    >>> Option("method", str, "auto", "LP method", choices=("auto", "simplex", "ipm")).validate("ipn", "spray")
+    Traceback (most recent call last):
+    ...
+    routeopt.errors.InputError: [method] solver 'spray': unknown method 'ipn' (did you mean 'ipm'?); valid: auto, simplex, ipm
+    """
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    none_ok: bool = False
+
+    def validate(self, value: Any, owner: str) -> Any:
+        """``value`` converted to the option's type; an ``InputError`` naming the option otherwise."""
+        where = f"solver '{owner}': "
+        if isinstance(value, str) and self.type is not str:
+            value = parse_value(value)
+        if value is None:
+            if self.none_ok or self.default is None:
+                return None
+            raise InputError(f"{where}option {self.name} needs a {_TYPES.get(self.type, 'value')}, got None",
+                             field=self.name)
+        try:
+            if self.type is bool:
+                if not isinstance(value, bool):
+                    raise InputError(f"{self.name} must be true or false, got {value!r}", field=self.name)
+                return value
+            if self.type in (int, float):
+                low = -math.inf if self.low is None else self.low
+                high = math.inf if self.high is None else self.high
+                return number(self.name, value, low, high, integer=self.type is int)
+            if self.type is str:
+                if not isinstance(value, str):
+                    raise InputError(f"{self.name} must be a word, got {value!r}", field=self.name)
+                return value if self.choices is None else choice(self.name, value, self.choices)
+        except InputError as exc:
+            raise InputError(where + exc.message, field=self.name) from None
+        if not isinstance(value, self.type):
+            raise InputError(f"{where}option {self.name} must be a {self.type.__name__}, got {value!r}",
+                             field=self.name)
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        limits = None
+        if self.choices:
+            limits = " | ".join(self.choices)
+        elif self.low is not None or self.high is not None:
+            limits = f"[{'-inf' if self.low is None else f'{self.low:g}'}, " \
+                     f"{'inf' if self.high is None else f'{self.high:g}'}]"
+        return {"name": self.name, "type": _TYPES.get(self.type, self.type.__name__), "default": self.default,
+                "range": limits, "help": self.help}
+
+
 class Solver:
     """Base class of every solver.
 
@@ -109,9 +179,34 @@ class Solver:
     max_size: ClassVar[int | None] = None
     description: ClassVar[str] = ""
     library: ClassVar[str | None] = None       # distribution whose version is recorded
+    OPTIONS: ClassVar[tuple[Option, ...]] = ()  # what ``**options`` may hold (subclasses add theirs)
 
     def __init__(self, **options: Any):
-        self.options = options
+        self.options = self.check_options(options)
+
+    @classmethod
+    def declared_options(cls) -> dict[str, Option]:
+        """Every option of this solver, its base classes' included (a subclass may redeclare one)."""
+        out: dict[str, Option] = {}
+        for klass in reversed(cls.__mro__):
+            for opt in vars(klass).get("OPTIONS", ()):
+                out[opt.name] = opt
+        return out
+
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """``options`` validated and completed with the defaults; an ``InputError`` names an unknown,
+        ill-typed or out-of-range option and the nearest valid name."""
+        declared = cls.declared_options()
+        name = getattr(cls, "name", cls.__name__)
+        for key in options:
+            if key not in declared:
+                valid = ", ".join(declared) or "none"
+                raise InputError(f"solver '{name}' has no option {key!r}{hint(key, declared)}; "
+                                 f"its options: {valid} (see 'routeopt solvers {name}')", field=key)
+        out = {key: opt.default for key, opt in declared.items()}
+        out.update({key: declared[key].validate(value, name) for key, value in options.items()})
+        return out
 
     def check(self, problem: Problem) -> None:
         """Raise ``UnsupportedError`` naming what this solver cannot do for ``problem``."""
@@ -123,8 +218,8 @@ class Solver:
             raise UnsupportedError(f"solver '{self.name}' does not support {', '.join(missing)} "
                                    f"(needed by {problem.variant} instance '{problem.name}')")
         if self.max_size is not None and problem.size > self.max_size:
-            raise UnsupportedError(f"solver '{self.name}' handles at most {self.max_size} clients; "
-                                   f"'{problem.name}' has {problem.size}")
+            raise UnsupportedError(f"solver '{self.name}' handles at most {self.max_size:,} {problem.size_unit}; "
+                                   f"'{problem.name}' has {problem.size_text}")
 
     @classmethod
     def prepare(cls) -> None:
@@ -155,7 +250,8 @@ class Solver:
     def describe(cls) -> dict[str, Any]:
         return {"name": cls.name, "family": cls.family, "kind": cls.kind,
                 "supports": sorted(cls.supports), "max_size": cls.max_size,
-                "description": cls.description}
+                "description": cls.description,
+                "options": [opt.describe() for opt in cls.declared_options().values()]}
 
 
 def default_threads() -> int:

@@ -11,7 +11,7 @@ import os
 import signal
 import time
 
-from routeopt.instances.vrp import VRP, Route, Solution
+from routeopt.instances.vrp.problem import VRPProblem, Route, VRPSolution
 from routeopt.solvers.base import Budget, Result, Solver, Status
 
 ALL = frozenset({"capacity", "time_windows", "service_times", "asymmetric", "multi_depot",
@@ -25,7 +25,7 @@ class _Base(Solver):
     supports = ALL
 
 
-def greedy_routes(problem: VRP, seed: int) -> Solution:
+def greedy_routes(problem: VRPProblem, seed: int) -> VRPSolution:
     """Clients in index order rotated by ``seed``, a new route whenever the capacity is full."""
     clients = list(problem.clients)
     shift = seed % max(1, len(clients))
@@ -41,7 +41,7 @@ def greedy_routes(problem: VRP, seed: int) -> Solution:
         load += d
     if current:
         routes.append(Route(current))
-    return Solution(routes)
+    return VRPSolution(routes)
 
 
 class Steady(_Base):
@@ -49,7 +49,7 @@ class Steady(_Base):
 
     name = "steady"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         time.sleep(float(self.options.get("delay", 0.0)))
         return Result(self.name, problem.name, Status.FEASIBLE, solution=greedy_routes(problem, budget.seed))
 
@@ -59,7 +59,7 @@ class Crash(_Base):
 
     name = "crash"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         os.kill(os.getpid(), signal.SIGSEGV)
         time.sleep(10)
         raise AssertionError("unreachable")
@@ -70,7 +70,7 @@ class Hang(_Base):
 
     name = "hang"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         while True:
             time.sleep(0.05)
 
@@ -80,10 +80,10 @@ class Infeasible(_Base):
 
     name = "infeasible"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         routes = greedy_routes(problem, budget.seed).routes
         routes[0] = Route(routes[0].visits[1:])
-        return Result(self.name, problem.name, Status.FEASIBLE, objective=1.0, solution=Solution(routes))
+        return Result(self.name, problem.name, Status.FEASIBLE, objective=1.0, solution=VRPSolution(routes))
 
 
 class Raising(_Base):
@@ -91,7 +91,7 @@ class Raising(_Base):
 
     name = "raising"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         raise ZeroDivisionError("bug in the solver")
 
 
@@ -100,7 +100,7 @@ class Hog(_Base):
 
     name = "hog"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         blocks = []
         while True:
             blocks.append(bytearray(256 * 2**20))

@@ -13,7 +13,7 @@ torch.set_num_threads(1)
 
 import routeopt  # noqa: E402
 from routeopt.errors import InputError, UnsupportedError  # noqa: E402
-from routeopt.instances.balance import BalanceProblem, BalanceSolution  # noqa: E402
+from routeopt.instances.balance.problem import BalanceProblem, BalanceSolution  # noqa: E402
 from routeopt.solvers.registry import solve  # noqa: E402
 
 HEURISTICS = ["bip", "lossfree", "sinkhorn", "greedy", "expert-choice"]

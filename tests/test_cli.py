@@ -17,9 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 import routeopt.cli.app as cli_app
-from routeopt.instances.formats import load, load_solution, save
-from routeopt.instances.generate import GENERATORS, generate
-from routeopt.instances.vrp import Route, Solution
+from routeopt.instances.io import load, load_solution, save
+from routeopt.instances.vrp.generate import GENERATORS
+from routeopt.instances.generate import generate
+from routeopt.instances.vrp.problem import Route, VRPSolution
 from routeopt.solvers.base import Result, Status
 from routeopt.solvers.registry import finalize
 from tests.conftest import shared, shared_files
@@ -63,7 +64,7 @@ def test_solve_json_is_rescored_and_out_file_matches(solver, files, tmp_path):
     assert data["solver_version"] == version(solver)
     assert data["instance"]["variant"] == "CVRP" and data["instance"]["size"] == 20
     assert data["out"] == str(out) and data["time_limit"] == 0.5 and data["seed"] == 3
-    answer = problem.evaluate(Solution.from_dict(data["solution"]))
+    answer = problem.evaluate(VRPSolution.from_dict(data["solution"]))
     assert answer.feasible and answer.objective == data["objective"]
     written = problem.evaluate(load_solution(out, problem))
     assert written.feasible and written.objective == data["objective"]
@@ -97,7 +98,7 @@ def test_solve_heterogeneous_fleet_writes_json_solution_not_sol(files, tmp_path)
 
 def test_solve_without_feasible_answer_exits_1_and_writes_nothing(files, tmp_path, monkeypatch):
     def half_answer(problem, solver, **budget):
-        result = Result("fake", problem.name, Status.FEASIBLE, solution=Solution([Route([1, 2])]))
+        result = Result("fake", problem.name, Status.FEASIBLE, solution=VRPSolution([Route([1, 2])]))
         return finalize(problem, result)             # the problem finds the missing clients
 
     monkeypatch.setattr(cli_app, "solve_problem", half_answer)
@@ -283,7 +284,7 @@ def test_python_dash_m_routeopt(files, tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     problem = load(files["cvrp"])
-    assert data["objective"] == problem.evaluate(Solution.from_dict(data["solution"])).objective
+    assert data["objective"] == problem.evaluate(VRPSolution.from_dict(data["solution"])).objective
     out = tmp_path / "x.sol"
     proc = cli("solve", tmp_path / "missing.vrp", "--out", out)
     assert proc.returncode == 2 and proc.stdout == "" and not out.exists()

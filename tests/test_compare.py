@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import routeopt
 import routeopt.cli.app as cli_app
 from routeopt.errors import InputError, UnknownSolverError
-from routeopt.instances.formats import load, save
+from routeopt.instances.io import load, save
 from routeopt.instances.generate import generate
 from routeopt.solvers.compare import compare
 from routeopt.solvers.compare.plots import profile_ratios

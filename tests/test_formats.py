@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from routeopt.errors import InputError
-from routeopt.instances.formats import load, load_solution, read_solution, save, save_solution
-from routeopt.instances.formats._io import atomic_write
-from routeopt.instances.formats.distances import coordinate_distances
-from routeopt.instances.formats.sol import format_cost
-from routeopt.instances.vrp import VRP, Route, Solution, VehicleType
+from routeopt.instances.io import load, load_solution, read_solution, save, save_solution
+from routeopt.instances._io import atomic_write
+from routeopt.instances.vrp.distances import coordinate_distances
+from routeopt.instances.vrp.sol import format_cost
+from routeopt.instances.vrp.problem import VRPProblem, Route, VRPSolution, VehicleType
 from tests.conftest import shared, shared_files
 
 SOLUTIONS = shared_files("cvrp-x", "*.sol") + shared_files("cvrp-small", "*.sol") \
@@ -36,13 +36,13 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def tour(*file_ids: int) -> Solution:
+def tour(*file_ids: int) -> VRPSolution:
     """A TSP tour given in TSPLIB's 1-based ids, starting at node 1."""
     assert file_ids[0] == 1
-    return Solution([Route([i - 1 for i in file_ids[1:]])])
+    return VRPSolution([Route([i - 1 for i in file_ids[1:]])])
 
 
-def assert_same_problem(a: VRP, b: VRP) -> None:
+def assert_same_problem(a: VRPProblem, b: VRPProblem) -> None:
     assert np.array_equal(a.distance, b.distance)
     assert np.array_equal(a.duration, b.duration)
     for attr in ("demand", "service_time", "time_windows", "coordinates", "prize"):
@@ -245,7 +245,7 @@ def test_atsp_full_matrix_zeroes_the_diagonal(tmp_path):
                  "EDGE_WEIGHT_FORMAT: FULL_MATRIX\nEDGE_WEIGHT_SECTION\n9999 1 2 3 9999\n4 5 6 9999\nEOF\n")
     p = load(path)
     assert p.variant == "ATSP" and p.distance.tolist() == [[0, 1, 2], [3, 0, 4], [5, 6, 0]]
-    assert p.evaluate(Solution([Route([1, 2])])).objective == 1 + 4 + 5
+    assert p.evaluate(VRPSolution([Route([1, 2])])).objective == 1 + 4 + 5
 
 
 @pytest.mark.parametrize("fmt, data", [("EDGE_LIST", "1 2\n2 3 3 4\n4 1\n-1\n"),
@@ -289,9 +289,9 @@ EOF
     assert p.demand.shape == (4, 2) and p.vehicle_types[0].capacity == (10.0, 3.0)
     assert p.num_vehicles == 2 and p.vehicle_types[0].max_duration == 50
     assert p.service_time.tolist() == [0, 5, 5, 5]
-    ev = p.evaluate(Solution([Route([1, 2]), Route([3])]))
+    ev = p.evaluate(VRPSolution([Route([1, 2]), Route([3])]))
     assert ev.objective == 5 + 5 + 10 + 10 + 10 and ev.violations == []
-    assert [v.kind for v in p.evaluate(Solution([Route([1, 2, 3])])).violations] == ["capacity"]
+    assert [v.kind for v in p.evaluate(VRPSolution([Route([1, 2, 3])])).violations] == ["capacity"]
 
 
 def test_byte_order_mark_latin1_comment_and_crlf(tmp_path):
@@ -345,21 +345,21 @@ def test_multi_depot(tmp_path):
     p = load(write(tmp_path, "md.vrp", MULTI.format(depots="3\n5")))
     assert p.num_depots == 2 and p.file_node_ids.tolist() == [3, 5, 1, 2, 4]
     assert [(vt.start_depot, vt.end_depot, vt.count) for vt in p.vehicle_types] == [(0, 0, 3), (1, 1, 3)]
-    s = Solution([Route([2, 3], vehicle_type=0), Route([4], vehicle_type=1)])
+    s = VRPSolution([Route([2, 3], vehicle_type=0), Route([4], vehicle_type=1)])
     assert p.evaluate(s).objective == 4 + 2 and "multi_depot" in p.features
     again = load(save(p, tmp_path / "again.vrp"))
     assert_same_problem(p, again)
 
 
 # ------------------------------------------------------------------ round trips
-def _random_vrp(seed: int = 0) -> VRP:
+def _random_vrp(seed: int = 0) -> VRPProblem:
     rng = np.random.default_rng(seed)
     n = 9
     coords = rng.integers(0, 100, size=(n, 2)).astype(float)
     tw = np.sort(rng.integers(0, 500, size=(n, 2)), axis=1).astype(float)
     tw[:2] = [0, 1000]
     fleet = [VehicleType(count=3, capacity=(20, 7), start_depot=d, end_depot=d, max_duration=900) for d in (0, 1)]
-    return VRP(distance=coordinate_distances(coords, "round"), num_depots=2, coordinates=coords,
+    return VRPProblem(distance=coordinate_distances(coords, "round"), num_depots=2, coordinates=coords,
                demand=np.vstack([[0, 0], [0, 0], rng.integers(1, 5, size=(n - 2, 2))]),
                service_time=np.r_[0, 0, rng.integers(1, 9, n - 2)].astype(float), time_windows=tw,
                vehicle_types=fleet, name="r", convention="round")
@@ -408,13 +408,13 @@ def test_json_round_trip_keeps_everything(tmp_path):
 
 def test_sol_and_json_solution_round_trips(tmp_path):
     p = _random_vrp()
-    s = Solution([Route([2, 3, 4], 0), Route([]), Route([5, 6], 1), Route([7, 8], 0)])
+    s = VRPSolution([Route([2, 3, 4], 0), Route([]), Route([5, 6], 1), Route([7, 8], 0)])
     cost = p.evaluate(s).objective
     js = save_solution(s, tmp_path / "s.json", p)
     back, stated = read_solution(js, p)
     assert back == s and stated == cost
     assert json.loads(js.read_text())["instance"] == "r"
-    single = Solution([Route([2, 3, 4]), Route([]), Route([5, 6, 7, 8])])
+    single = VRPSolution([Route([2, 3, 4]), Route([]), Route([5, 6, 7, 8])])
     sol = save_solution(single, tmp_path / "s.sol", p)
     assert sol.read_text().splitlines()[:2] == ["Route #1: 2 3 4", "Route #2: 5 6 7 8"]
     back, stated = read_solution(sol, p)
@@ -600,7 +600,7 @@ def test_failure_mid_write_leaves_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(InputError, match="keep.sol: cannot write: Permission denied"):
-        save_solution(Solution([Route([1])]), target)
+        save_solution(VRPSolution([Route([1])]), target)
     assert target.read_text() == "old\n" and sorted(os.listdir(tmp_path)) == ["keep.sol"]
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from routeopt.errors import InputError
-from routeopt.instances.formats.distances import coordinate_distances
-from routeopt.instances.generate import GENERATORS, feasible_solution, generate
-from routeopt.instances.vrp import VRP, Route, Solution
+from routeopt.instances.vrp.distances import coordinate_distances
+from routeopt.instances.vrp.generate import GENERATORS, feasible_solution
+from routeopt.instances.generate import generate
+from routeopt.instances.vrp.problem import VRPProblem, Route, VRPSolution
 
 VARIANTS = {
     "tsp": "TSP", "atsp": "ATSP", "cvrp": "CVRP", "acvrp": "ACVRP", "vrptw": "VRPTW",
@@ -22,25 +23,25 @@ VARIANTS = {
 }
 
 
-def trivial_solution(p: VRP) -> Solution:
+def trivial_solution(p: VRPProblem) -> VRPSolution:
     """One tour for a single vehicle, else one route per client on the first type allowed to serve it."""
     if p.num_vehicles == 1:
-        return Solution([Route(list(p.clients))])
+        return VRPSolution([Route(list(p.clients))])
     routes = []
     for c in p.clients:
         k = next(k for k, vt in enumerate(p.vehicle_types)
                  if c not in vt.forbidden and np.all(p.demand[c] <= vt.capacity))
         routes.append(Route([c], k))
-    return Solution(routes)
+    return VRPSolution(routes)
 
 
-def route_dict(p: VRP) -> dict:
+def route_dict(p: VRPProblem) -> dict:
     d = p.to_dict()
     d.pop("name")
     return d
 
 
-def parse_source(p: VRP) -> dict[str, str]:
+def parse_source(p: VRPProblem) -> dict[str, str]:
     return dict(re.findall(r"(\w+)=([^,)]+)", p.source))
 
 

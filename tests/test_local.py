@@ -10,7 +10,7 @@ import pytest
 import routeopt
 from routeopt import Status
 from routeopt.errors import UnsupportedError
-from routeopt.instances.formats import load
+from routeopt.instances.io import load
 from routeopt.solvers.vrp import local
 from tests.conftest import shared
 

@@ -10,7 +10,7 @@ import pytest
 import routeopt
 from routeopt import Result, Status
 from routeopt.errors import UnsupportedError
-from routeopt.instances.formats import load
+from routeopt.instances.io import load
 from routeopt.solvers import registry
 from routeopt.solvers.vrp.milp import MILPSolver
 from tests.conftest import shared

@@ -10,14 +10,14 @@ from typer.testing import CliRunner
 
 import routeopt
 from routeopt.errors import InputError
-from routeopt.instances.network import Network, Routing, fat_tree, leaf_spine
-from routeopt.instances.network_generate import generate_network
-from routeopt.instances.network_io import read_topology, read_traffic
+from routeopt.instances.network.problem import NetworkProblem, NetworkSolution, fat_tree, leaf_spine
+from routeopt.instances.network.generate import generate_network
+from routeopt.instances.network.io import read_topology, read_traffic
 
 SOLVERS = ["spray", "split", "netgreedy", "ecmp", "netmilp"]
 
 
-def _random_case(seed: int) -> Network:
+def _random_case(seed: int) -> NetworkProblem:
     rng = np.random.default_rng(seed)
     if seed % 2:
         net = leaf_spine(int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(1, 4)))
@@ -68,7 +68,7 @@ def test_minimal_splitting_on_full_fat_tree_all_to_all():
 
 def test_evaluation_flags_every_kind_of_mistake():
     net = leaf_spine(2, 2, 1, flows=[("h0", "h1", 2.0), ("h1", "h0", 1.0)])
-    good = net.resolve(Routing([[(["h0", "leaf0", "spine0", "leaf1", "h1"], 0.5),
+    good = net.resolve(NetworkSolution([[(["h0", "leaf0", "spine0", "leaf1", "h1"], 0.5),
                                  (["h0", "leaf0", "spine1", "leaf1", "h1"], 0.5)],
                                 [(["h1", "leaf1", "spine0", "leaf0", "h0"], 1.0)]]))
     ev = net.evaluate(good)
@@ -76,7 +76,7 @@ def test_evaluation_flags_every_kind_of_mistake():
     assert ev.details["subflows"] == 3
 
     def kinds(flows):
-        return {v.kind for v in net.evaluate(net.resolve(Routing(flows))).violations}
+        return {v.kind for v in net.evaluate(net.resolve(NetworkSolution(flows))).violations}
 
     back = [(["h1", "leaf1", "spine0", "leaf0", "h0"], 1.0)]
     assert kinds([[(["h0", "leaf0", "spine0", "leaf1", "h1"], 0.7)], back]) == {"fractions"}
@@ -84,7 +84,7 @@ def test_evaluation_flags_every_kind_of_mistake():
     assert kinds([[(["h0", "leaf0", "spine0", "leaf1"], 1.0)], back]) == {"endpoints"}
     assert "negative_fraction" in kinds([[(["h0", "leaf0", "spine0", "leaf1", "h1"], -0.5),
                                           (["h0", "leaf0", "spine1", "leaf1", "h1"], 1.5)], back])
-    assert {v.kind for v in net.evaluate(Routing([[]])).violations} == {"flow_count"}
+    assert {v.kind for v in net.evaluate(NetworkSolution([[]])).violations} == {"flow_count"}
 
 
 def test_ecmp_reports_monte_carlo_and_is_seeded():
@@ -142,7 +142,7 @@ def test_json_round_trip(tmp_path):
     assert p.family == "network" and p.size == 8
     path = routeopt.save(p, tmp_path / "ft.json")
     q = routeopt.load(path)
-    assert isinstance(q, Network) and q.fingerprint() == p.fingerprint()
+    assert isinstance(q, NetworkProblem) and q.fingerprint() == p.fingerprint()
     r = routeopt.solve(q, solver="split")
     routeopt.save_solution(r.solution, tmp_path / "ft.sol.json", q)
     sol = routeopt.load_solution(tmp_path / "ft.sol.json", q)

@@ -16,7 +16,7 @@ pytest.importorskip("rl4co")
 
 import routeopt  # noqa: E402
 from routeopt.errors import InputError, UnsupportedError  # noqa: E402
-from routeopt.instances.vrp import VRP, Route, Solution, VehicleType  # noqa: E402
+from routeopt.instances.vrp.problem import VRPProblem, Route, VRPSolution, VehicleType  # noqa: E402
 from routeopt.neural import checkpoints as ckpts  # noqa: E402
 from routeopt.neural.convert import kind_of, to_actions, to_solution, to_tensordict  # noqa: E402
 from routeopt.solvers.base import Status  # noqa: E402
@@ -28,12 +28,12 @@ def _euclidean(xy: np.ndarray) -> np.ndarray:
     return np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
 
 
-def _exact_cvrp(n: int = 12, seed: int = 0) -> VRP:
+def _exact_cvrp(n: int = 12, seed: int = 0) -> VRPProblem:
     """A CVRP whose distances are exact Euclidean (so rl4co's tour length matches to float error)."""
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 500, (n + 1, 2))
     demand = np.concatenate([[0], rng.integers(1, 10, n)])
-    return VRP(distance=_euclidean(xy), coordinates=xy, demand=demand, precision=None,
+    return VRPProblem(distance=_euclidean(xy), coordinates=xy, demand=demand, precision=None,
                vehicle_types=[VehicleType(count=n, capacity=(20,))], name=f"exact-cvrp{n}")
 
 
@@ -47,7 +47,7 @@ def test_tsp_round_trip_matches_reward_in_original_units():
     from routeopt.neural.envs import make_env
 
     xy = routeopt.generate("tsp", n=15, seed=3).coordinates * 250 + 40     # not the unit square
-    p = VRP(distance=_euclidean(xy), coordinates=xy, precision=None, name="tsp-scaled")
+    p = VRPProblem(distance=_euclidean(xy), coordinates=xy, precision=None, name="tsp-scaled")
     td, (scaling,) = to_tensordict([p])
     assert td["locs"].min() >= 0 and td["locs"].max() <= 1 + 1e-6
     rng = np.random.default_rng(0)
@@ -106,7 +106,7 @@ def test_batches_and_unsupported_instances():
         to_tensordict([ps[0], routeopt.generate("cvrp", n=11, seed=0)])
     with pytest.raises(UnsupportedError, match="MDVRP|multi_depot|neural"):
         kind_of(routeopt.generate("mdvrp", n=20, seed=0))
-    no_xy = VRP(distance=ps[0].distance, demand=ps[0].demand, vehicle_types=ps[0].vehicle_types)
+    no_xy = VRPProblem(distance=ps[0].distance, demand=ps[0].demand, vehicle_types=ps[0].vehicle_types)
     with pytest.raises(UnsupportedError, match="coordinates"):
         kind_of(no_xy)
     assert kind_of(no_xy, matrix=True) == "acvrp"

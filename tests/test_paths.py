@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 import routeopt
 import routeopt.cli.app as cli_app
 from routeopt.errors import InputError, UnsupportedError
-from routeopt.instances.formats import load, save
+from routeopt.instances.io import load, save
 from routeopt.instances.generate import generate
-from routeopt.instances.graph import Graph
-from routeopt.instances.paths import PathProblem, PathSolution
-from routeopt.instances.paths_generate import chung_lu, road
-from routeopt.instances.vrp import from_road_network
+from routeopt.instances.paths.graph import Graph
+from routeopt.instances.paths.problem import PathsProblem, PathsSolution
+from routeopt.instances.paths.generate import chung_lu, road
+from routeopt.instances.paths.road import from_road_network
 from routeopt.solvers.paths import alternatives, ch, wormhole
 from routeopt.solvers.registry import solve as _solve
 from tests.conftest import shared
@@ -62,7 +62,7 @@ def test_exact_algorithms_equal_scipy_on_random_graphs(g, data):
     k = data.draw(st.integers(1, 6))
     src = data.draw(st.lists(st.integers(0, g.num_nodes - 1), min_size=k, max_size=k))
     dst = data.draw(st.lists(st.integers(0, g.num_nodes - 1), min_size=k, max_size=k))
-    problem = PathProblem(g, src, dst, check_exact=True)
+    problem = PathsProblem(g, src, dst, check_exact=True)
     names = EXACT + ([] if g.weighted else ["bibfs"])
     for name in names:
         r = solve(problem, name)
@@ -76,7 +76,7 @@ def test_exact_algorithms_equal_scipy_on_random_graphs(g, data):
 def test_matrix_queries_equal_scipy(g, data):
     src = data.draw(st.lists(st.integers(0, g.num_nodes - 1), min_size=1, max_size=4))
     dst = data.draw(st.lists(st.integers(0, g.num_nodes - 1), min_size=1, max_size=4))
-    problem = PathProblem.many_to_many(g, src, dst, check_exact=True)
+    problem = PathsProblem.many_to_many(g, src, dst, check_exact=True)
     for name in ("dijkstra", "ch"):
         r = solve(problem, name)
         assert r.violations == []
@@ -94,7 +94,7 @@ def test_ch_equals_dijkstra_on_road_networks(one_way, metric, order):
     g = road(2500, seed=1, one_way=one_way, queries=0).graph.with_metric(metric)
     assert g.directed == (one_way > 0) and g.weighted
     rng = np.random.default_rng(0)
-    problem = PathProblem(g, rng.integers(g.num_nodes, size=150), rng.integers(g.num_nodes, size=150),
+    problem = PathsProblem(g, rng.integers(g.num_nodes, size=150), rng.integers(g.num_nodes, size=150),
                           name="grid", check_exact=True)
     d = solve(problem, "dijkstra")
     c = solve(problem, "ch", order=order)
@@ -130,12 +130,12 @@ def test_chung_lu_is_power_law_and_seeded():
 
 def test_astar_settles_fewer_nodes_than_dijkstra(grid):
     rng = np.random.default_rng(3)
-    problem = PathProblem(grid, rng.integers(3000, size=40), rng.integers(3000, size=40), check_exact=True)
+    problem = PathsProblem(grid, rng.integers(3000, size=40), rng.integers(3000, size=40), check_exact=True)
     a, b = solve(problem, "astar"), solve(problem, "bidijkstra")
     assert a.violations == [] and b.violations == []
     assert a.metadata["settled"] < solve(problem.with_queries(problem.sources, problem.targets), "dijkstra").metadata["settled"]
     with pytest.raises(UnsupportedError, match="coordinates"):
-        solve(PathProblem.pair(Graph.from_edges(2, [0], [1]), 0, 1), "astar")
+        solve(PathsProblem.pair(Graph.from_edges(2, [0], [1]), 0, 1), "astar")
 
 
 # ---------------------------------------------------------------------------- WormHole
@@ -147,7 +147,7 @@ def social():
 def test_wormhole_paths_valid_within_bound_and_plus_two(social):
     pool = social.largest_component_nodes()
     rng = np.random.default_rng(1)
-    problem = PathProblem(social, pool[rng.integers(pool.size, size=400)], pool[rng.integers(pool.size, size=400)],
+    problem = PathsProblem(social, pool[rng.integers(pool.size, size=400)], pool[rng.integers(pool.size, size=400)],
                           check_exact=True)
     r = solve(problem, "wormhole")
     assert r.status == routeopt.Status.FEASIBLE and r.violations == [], r.violations   # paths valid, bounds hold
@@ -159,7 +159,7 @@ def test_wormhole_paths_valid_within_bound_and_plus_two(social):
     strict = solve(problem, wormhole.WormHoleSolver(max_error=0))
     np.testing.assert_array_equal(strict.solution.distances, exact.solution.distances)
     with pytest.raises(UnsupportedError, match="weighted"):
-        solve(PathProblem.pair(road(100, queries=0).graph, 0, 5), "wormhole")
+        solve(PathsProblem.pair(road(100, queries=0).graph, 0, 5), "wormhole")
 
 
 def test_wormhole_unreachable_and_same_node():
@@ -173,7 +173,7 @@ def test_wormhole_unreachable_and_same_node():
 
 # ---------------------------------------------------------------------------- alternatives
 def test_alternative_routes_are_valid_and_scored(grid):
-    problem = PathProblem.pair(grid, 12, 2950, alternatives=3, check_exact=True)
+    problem = PathsProblem.pair(grid, 12, 2950, alternatives=3, check_exact=True)
     for name in ("penalty", "plateau", "yen"):
         r = solve(problem, name)
         assert r.violations == [] and r.status == routeopt.Status.OPTIMAL, (name, r.violations)
@@ -198,43 +198,43 @@ def test_yen_equals_networkx_k_shortest():
 
 
 def test_evaluate_reports_broken_answers(grid):
-    p = PathProblem.pair(grid, 0, 1, check_exact=True)
+    p = PathsProblem.pair(grid, 0, 1, check_exact=True)
     good = solve(p, "dijkstra").solution
     path = good.paths[0]
     cases = {
-        "path_edge": PathSolution(good.distances, [np.array([0, 2999, 1])]),
-        "path_ends": PathSolution(good.distances, [path[:-1]]),
-        "path_length": PathSolution(good.distances + 1, [path]),
-        "unanswered": PathSolution([np.nan], [None]),
-        "missing_path": PathSolution(good.distances, None),
-        "too_short": PathSolution(good.distances - 1, None),
-        "shape": PathSolution([1.0, 2.0], None),
+        "path_edge": PathsSolution(good.distances, [np.array([0, 2999, 1])]),
+        "path_ends": PathsSolution(good.distances, [path[:-1]]),
+        "path_length": PathsSolution(good.distances + 1, [path]),
+        "unanswered": PathsSolution([np.nan], [None]),
+        "missing_path": PathsSolution(good.distances, None),
+        "too_short": PathsSolution(good.distances - 1, None),
+        "shape": PathsSolution([1.0, 2.0], None),
     }
     for kind, sol in cases.items():
         kinds = {v.kind for v in p.evaluate(sol).violations}
         assert kind in kinds, (kind, kinds)
-    longer = PathProblem.pair(grid, 0, 2000, check_exact=True)
+    longer = PathsProblem.pair(grid, 0, 2000, check_exact=True)
     detour = alternatives.yen(grid, 0, 2000, k=2)[1]
     d = float(grid.edge_weights(detour[:-1], detour[1:]).sum())
-    assert "not_shortest" in {v.kind for v in longer.evaluate(PathSolution([d], [detour])).violations}
-    ev = longer.evaluate(PathSolution([d], [detour], approximate=True))
+    assert "not_shortest" in {v.kind for v in longer.evaluate(PathsSolution([d], [detour])).violations}
+    ev = longer.evaluate(PathsSolution([d], [detour], approximate=True))
     assert ev.violations == [] and ev.details["max_additive_error"] > 0
 
 
 def test_problem_and_solution_round_trip_through_json(tmp_path, grid):
-    p = PathProblem(grid, [1, 2], [30, 40], name="g")
+    p = PathsProblem(grid, [1, 2], [30, 40], name="g")
     path = save(p, tmp_path / "g.json")
     q = load(path)
-    assert isinstance(q, PathProblem) and q.fingerprint() == p.fingerprint()
+    assert isinstance(q, PathsProblem) and q.fingerprint() == p.fingerprint()
     assert np.array_equal(q.graph.weights, grid.weights) and np.array_equal(q.graph.durations, grid.durations)
     r = solve(q, "ch")
-    back = PathSolution.from_dict(json.loads(json.dumps(r.solution.to_dict())))
+    back = PathsSolution.from_dict(json.loads(json.dumps(r.solution.to_dict())))
     assert q.evaluate(back).violations == [] and q.evaluate(back).objective == r.objective
 
 
 # ---------------------------------------------------------------------------- files
 def test_dimacs_round_trip_and_edge_lists(tmp_path, grid):
-    gr = save(PathProblem(grid, name="grid"), tmp_path / "grid.gr")
+    gr = save(PathsProblem(grid, name="grid"), tmp_path / "grid.gr")
     assert (tmp_path / "grid.co").is_file()
     p = load(gr)
     assert p.graph.num_arcs == grid.num_arcs and np.allclose(p.graph.coordinates, grid.coordinates)
@@ -274,7 +274,7 @@ def test_shared_osm_files_load_and_route(name):
     nodes = g.largest_component_nodes()
     rng = np.random.default_rng(0)
     for metric in ("length", "travel_time"):
-        q = PathProblem(g.with_metric(metric), rng.choice(nodes, 20), rng.choice(nodes, 20), check_exact=True)
+        q = PathsProblem(g.with_metric(metric), rng.choice(nodes, 20), rng.choice(nodes, 20), check_exact=True)
         for solver in EXACT:
             r = solve(q, solver)
             assert r.status == routeopt.Status.OPTIMAL and r.violations == [], (solver, metric, r.violations)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import routeopt
-from routeopt import Result, Solver, Status, VehicleType, VRP
+from routeopt import Result, Solver, Status, VehicleType, VRPProblem
 from routeopt.errors import InputError, UnknownSolverError, UnsupportedError
-from routeopt.instances.formats import load
+from routeopt.instances.io import load
 from routeopt.solvers import registry
 from routeopt.solvers.vrp.common import to_integers
 from tests.conftest import shared
@@ -94,7 +94,7 @@ def test_prizes_optional_clients_are_skipped_when_not_worth_it():
     # Client 3 is far away with a tiny prize: skipping it (cost 1) beats the 200 detour.
     coords = np.array([[0, 0], [1, 0], [0, 1], [100, 0]], dtype=float)
     d = np.round(np.hypot(*(coords[:, None] - coords[None]).transpose(2, 0, 1)))
-    problem = VRP(distance=d, prize=[0, 0, 0, 1], required=[True, True, True, False])
+    problem = VRPProblem(distance=d, prize=[0, 0, 0, 1], required=[True, True, True, False])
     assert "prizes" in problem.features
     for solver in SOLVERS:
         result = routeopt.solve(problem, solver=solver, time_limit=0.5)
@@ -106,7 +106,7 @@ def test_fixed_costs_choose_the_cheaper_vehicle():
     d = np.array([[0, 5, 5], [5, 0, 1], [5, 1, 0]], dtype=float)
     fleet = [VehicleType(count=1, capacity=(10,), fixed_cost=100),
              VehicleType(count=1, capacity=(10,), fixed_cost=3)]
-    problem = VRP(distance=d, demand=[0, 1, 1], vehicle_types=fleet)
+    problem = VRPProblem(distance=d, demand=[0, 1, 1], vehicle_types=fleet)
     for solver in SOLVERS:
         result = routeopt.solve(problem, solver=solver, time_limit=0.5)
         check(problem, result)

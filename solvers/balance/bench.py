@@ -33,7 +33,7 @@ def run_bench(ns: Sequence[int], ms: Sequence[int], ks: Sequence[int], *, kind: 
               device: str = "cpu", milp_pairs: int = 1 << 18, milp_time: float = 60.0,
               seed: int = 0, progress: Any = None) -> list[dict[str, Any]]:
     """One row per grid cell and method; ``progress(text)`` is called before each cell."""
-    from ...instances.balance_generate import generate_balance
+    from ...instances.balance.generate import generate_balance
     from ..registry import solve
 
     methods = list(methods or DEFAULT_METHODS)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import UnsupportedError
-from ...instances.balance import BalanceProblem, BalanceSolution, capacity_of
+from ...instances.balance.problem import BalanceProblem, BalanceSolution, capacity_of
 from ..base import Budget, Result, Solver, Status
 
 __all__ = ["as_tensor", "topk_experts", "loads_of", "repair", "RouterSolver", "capacity_of"]

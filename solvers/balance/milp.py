@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from ...errors import UnsupportedError
-from ...instances.balance import BalanceProblem, BalanceSolution
+from ...instances.balance.problem import BalanceProblem, BalanceSolution
 from ..base import Budget, Result, Solver, Status
 
 __all__ = ["BalanceMILPSolver", "MAX_PAIRS"]

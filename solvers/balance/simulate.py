@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...errors import InputError
-from ...instances.balance_generate import ScoreModel
+from ...instances.balance.generate import ScoreModel
 from .bip import BIPRouter
 from .common import as_tensor, loads_of, torch_device
 from .greedy import ExpertChoiceRouter, GreedyRouter

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ...instances.balance import BalanceProblem, BalanceSolution
+from ...instances.balance.problem import BalanceProblem, BalanceSolution
 from ..base import Budget, Result, Solver, Status
 from .common import as_tensor, loads_of, torch_device
 

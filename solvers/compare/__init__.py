@@ -44,7 +44,7 @@ class SolverSpec:
 
 def resolve_problems(items: Iterable[Problem | str | os.PathLike]) -> list[Problem]:
     """Problems as given, files loaded, folders and glob patterns expanded (sorted)."""
-    from ...instances.formats import INSTANCE_SUFFIXES, load
+    from ...instances.io import INSTANCE_SUFFIXES, load
 
     out: list[Problem] = []
     for item in items:

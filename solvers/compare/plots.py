@@ -82,7 +82,7 @@ def plot_report(report: "Report", path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...instances.formats._io import atomic_write
+    from ...instances._io import atomic_write
 
     ratios = profile_ratios(report)
     curves = gap_curves(report)

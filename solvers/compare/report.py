@@ -229,7 +229,7 @@ class Report:
 
     # ----------------------------------------------------------------- exports
     def to_csv(self, path: str | Path) -> Path:
-        from ...instances.formats._io import atomic_write
+        from ...instances._io import atomic_write
         return atomic_write(Path(path), self.to_frame().to_csv(index=False))
 
     def to_json(self, path: str | Path | None = None, solutions: bool = False) -> str:
@@ -239,7 +239,7 @@ class Report:
                 "runs": [{k: v for k, v in r.items() if solutions or k != "solution"} for r in self.rows]}
         text = json.dumps(data, indent=1, default=str)
         if path is not None:
-            from ...instances.formats._io import atomic_write
+            from ...instances._io import atomic_write
             atomic_write(Path(path), text + "\n")
         return text
 
@@ -266,7 +266,7 @@ class Report:
             lines.append("| " + " | ".join(_fmt(rec[c]) for c in cols) + " |")
         text = "\n".join(lines) + "\n"
         if path is not None:
-            from ...instances.formats._io import atomic_write
+            from ...instances._io import atomic_write
             atomic_write(Path(path), text)
         return text
 

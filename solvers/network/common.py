@@ -15,13 +15,13 @@ from typing import Sequence
 import numpy as np
 
 from ...errors import InputError
-from ...instances.network import Network, Routing
+from ...instances.network.problem import NetworkProblem, NetworkSolution
 
 
 class Fabric:
     """Candidate paths and fixed loads of ``problem``."""
 
-    def __init__(self, problem: Network):
+    def __init__(self, problem: NetworkProblem):
         self.problem = p = problem
         L = len(p.links)
         self.num_links = L
@@ -77,9 +77,9 @@ class Fabric:
         core = self.paths[int(self.pair_offset[self.flow_pair[f]] + k)]
         return ([s] if core[0] != s else []) + list(core) + ([t] if core[-1] != t else [])
 
-    def routing(self, split: Sequence[Sequence[tuple[int, float]]]) -> Routing:
+    def routing(self, split: Sequence[Sequence[tuple[int, float]]]) -> NetworkSolution:
         """A :class:`Routing` from, per flow, ``(candidate index, fraction)`` pairs."""
-        return Routing([[(self.full_path(f, k), float(x)) for k, x in row] for f, row in enumerate(split)])
+        return NetworkSolution([[(self.full_path(f, k), float(x)) for k, x in row] for f, row in enumerate(split)])
 
-    def single(self, choice: np.ndarray) -> Routing:
+    def single(self, choice: np.ndarray) -> NetworkSolution:
         return self.routing([[(int(k), 1.0)] for k in choice])

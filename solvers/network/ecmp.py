@@ -5,7 +5,7 @@ The hash is modelled as a seeded uniform draw per flow. One draw is luck, so the
 ``metadata``; the answer returned is the draw for ``budget.seed``.
 
 >>> import routeopt
->>> from routeopt.instances.network_generate import generate_network
+>>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("leafspine", leaves=4, spines=4, hosts_per_leaf=4, traffic="all-to-all")
 >>> r = routeopt.solve(p, solver="ecmp")
 >>> r.status.value, r.objective >= 1.0
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from ...instances.network import Network
+from ...instances.network.problem import NetworkProblem
 from ..base import Budget, Result, Solver, Status
 from .common import Fabric
 
@@ -36,7 +36,7 @@ class ECMPSolver(Solver):
     supports = frozenset({"unequal_sizes"})
     description = "ECMP: seeded hash of each flow onto one equal-cost path; Monte Carlo over seeds"
 
-    def _solve(self, problem: Network, budget: Budget) -> Result:
+    def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         fabric = Fabric(problem)
         samples = int(self.options.get("samples", 20))

@@ -2,7 +2,7 @@
 congested link would be least congested once the flow is added (ties: least total congestion).
 
 >>> import routeopt
->>> from routeopt.instances.network_generate import generate_network
+>>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("fattree", k=4, traffic="permutation")
 >>> routeopt.solve(p, solver="netgreedy").status.value
 'FEASIBLE'
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...instances.network import Network
+from ...instances.network.problem import NetworkProblem
 from ..base import Budget, Result, Solver, Status
 from .common import Fabric
 
@@ -47,7 +47,7 @@ class GreedySolver(Solver):
     supports = frozenset({"unequal_sizes"})
     description = "greedy least-congested single path, largest flows first"
 
-    def _solve(self, problem: Network, budget: Budget) -> Result:
+    def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         fabric = Fabric(problem)
         choice, load = greedy_choice(fabric)
         return Result(self.name, problem.name, Status.FEASIBLE, objective=fabric.congestion(load),

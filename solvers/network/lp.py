@@ -8,7 +8,7 @@ with uniform tiers it is also the bound over all paths (the cut of each switch's
 attained). The fractional solution itself is returned: each flow takes its commodity's shares.
 
 >>> import routeopt
->>> from routeopt.instances.network_generate import generate_network
+>>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("leafspine", leaves=4, spines=4, hosts_per_leaf=4, traffic="ring")
 >>> r = routeopt.solve(p, solver="spray")
 >>> r.status.value, round(r.objective, 6), round(r.bound, 6)
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...instances.network import Network
+from ...instances.network.problem import NetworkProblem
 from ..base import Budget, Result, Solver, Status
 from ._highs import solve_min_congestion
 from .common import Fabric
@@ -45,7 +45,7 @@ class SprayLPSolver(Solver):
     library = "highspy"
     description = "ideal packet spraying: fractional min-max-congestion LP over equal-cost paths (lower bound)"
 
-    def _solve(self, problem: Network, budget: Budget) -> Result:
+    def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         fabric = Fabric(problem)
         x, out = spray(fabric, budget, str(self.options.get("method", "auto")))
         meta = {k: out[k] for k in ("status", "rows", "columns", "solver_time")}

@@ -2,7 +2,7 @@
 HiGHS), started from the greedy answer. For small cases: binaries grow with flows x paths.
 
 >>> import routeopt
->>> from routeopt.instances.network_generate import generate_network
+>>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("leafspine", leaves=3, spines=2, hosts_per_leaf=2, traffic="permutation")
 >>> routeopt.solve(p, solver="netmilp").status.value
 'OPTIMAL'
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...instances.network import Network
+from ...instances.network.problem import NetworkProblem
 from ..base import Budget, Result, Solver, Status
 from ._highs import solve_min_congestion
 from .common import Fabric
@@ -28,7 +28,7 @@ class UnsplittableMILPSolver(Solver):
     library = "highspy"
     description = "exact unsplittable routing: MILP over one equal-cost path per flow (small cases)"
 
-    def _solve(self, problem: Network, budget: Budget) -> Result:
+    def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         fabric = Fabric(problem)
         greedy, _ = greedy_choice(fabric)
         first = fabric.pair_offset[fabric.flow_pair]              # column of each flow's candidate 0

@@ -25,7 +25,7 @@ Here, generalised to any fabric:
   heuristic; it is also used on graphs read from files, whose candidates do not line up.
 
 >>> import routeopt
->>> from routeopt.instances.network_generate import generate_network
+>>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("leafspine", leaves=4, spines=3, hosts_per_leaf=2, traffic="ring")
 >>> lp, sp = routeopt.solve(p, solver="spray"), routeopt.solve(p, solver="split")
 >>> abs(sp.objective - lp.objective) < 1e-9
@@ -40,7 +40,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
-from ...instances.network import Network
+from ...instances.network.problem import NetworkProblem
 from ..base import Budget, Result, Solver, Status
 from .common import Fabric
 
@@ -109,7 +109,7 @@ class MinimalSplitSolver(Solver):
     supports = frozenset({"unequal_sizes"})
     description = "single path with minimal splitting: s/gcd(r,s) pieces per flow, spread equitably"
 
-    def _solve(self, problem: Network, budget: Budget) -> Result:
+    def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         fabric = Fabric(problem)
         split: list[list[tuple[int, float]]] = [[] for _ in range(len(fabric.flow_pair))]
         load = fabric.fixed.copy()

@@ -2,7 +2,7 @@
 
 Every method returns the shortest path first and up to ``k - 1`` alternatives; the problem scores
 them (stretch, sharing with the best route, local optimality: see
-:mod:`routeopt.instances.path_scores`).
+:mod:`routeopt.instances.paths.scores`).
 
 - **Penalty** (as in industrial multi-route planners): after each route is found, the weights of
   its arcs are multiplied by ``1 + penalty`` and the search is run again; a new route is kept when
@@ -15,7 +15,7 @@ them (stretch, sharing with the best route, local optimality: see
 - **Yen** (J. Y. Yen, 1971): the ``k`` shortest simple paths, spur paths by Dijkstra with the
   root path's nodes and the used next arcs blocked. Exact, but its routes tend to overlap.
 
->>> from routeopt.instances.graph import Graph
+>>> from routeopt.instances.paths.graph import Graph
 >>> g = Graph.from_edges(4, [0, 0, 1, 2], [1, 2, 3, 3], [1.0, 1.0, 1.0, 1.5])
 >>> [p.tolist() for p in yen(g, 0, 3, k=2)]
 [[0, 1, 3], [0, 2, 3]]
@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from ...instances.graph import Graph
-from ...instances.paths import PathProblem, PathSolution
+from ...instances.paths.graph import Graph
+from ...instances.paths.problem import PathsProblem, PathsSolution
 from ._kernels import Workspace, walk
 from .common import PathSolver
 from .dijkstra import search
@@ -215,7 +215,7 @@ class _AlternativesSolver(PathSolver):
     supports = frozenset({"directed", "weighted", "alternatives"})
     method: Any = None
 
-    def engine(self, problem: PathProblem) -> _Searcher:
+    def engine(self, problem: PathsProblem) -> _Searcher:
         return _Searcher(problem.graph)
 
     def answer(self, problem, engine, deadline, meta):
@@ -240,7 +240,7 @@ class _AlternativesSolver(PathSolver):
         return dist, paths, done
 
     def solution(self, problem, dist, paths, meta):
-        return PathSolution(dist, paths, alternatives=self._alternatives)
+        return PathsSolution(dist, paths, alternatives=self._alternatives)
 
 
 class PenaltySolver(_AlternativesSolver):

@@ -6,7 +6,7 @@ costs at least ``scale`` times its straight length, so ``h`` is consistent (and 
 any weights: lengths at least the crow-fly distance give ``scale`` about 1, travel times give
 ``1 / max speed``. Geographic (lon/lat) coordinates are projected to metres first.
 
->>> from routeopt.instances.graph import Graph
+>>> from routeopt.instances.paths.graph import Graph
 >>> g = Graph.from_edges(3, [0, 1, 0], [1, 2, 2], [1.0, 1.0, 3.0], coordinates=[[0, 0], [1, 0], [2, 0]])
 >>> shortest_path(g, 0, 2)
 (2.0, [0, 1, 2])
@@ -20,8 +20,8 @@ import numpy as np
 from numba import njit
 
 from ...errors import UnsupportedError
-from ...instances.graph import Graph
-from ...instances.paths import PathProblem
+from ...instances.paths.graph import Graph
+from ...instances.paths.problem import PathsProblem
 from ._kernels import Workspace, heap_grow, heap_pop, heap_push, walk
 from .common import PathSolver
 
@@ -111,10 +111,10 @@ class AStarSolver(PathSolver):
     name = "astar"
     description = "A* (numba) with straight-line distances scaled by the smallest weight/length ratio"
 
-    def check(self, problem: PathProblem) -> None:
+    def check(self, problem: PathsProblem) -> None:
         super().check(problem)
         if getattr(getattr(problem, "graph", None), "coordinates", None) is None:
             raise UnsupportedError(f"solver 'astar' needs node coordinates; '{problem.name}' has none")
 
-    def engine(self, problem: PathProblem) -> AStarEngine:
+    def engine(self, problem: PathsProblem) -> AStarEngine:
         return AStarEngine(problem.graph)

@@ -10,7 +10,7 @@ to scan. The first node found by both sides closes a shortest path: before that 
 was seen by both, so the distance is at least the two radii plus one, which is what the meeting
 gives. ``touched`` counts the nodes seen, ``expanded`` those whose arcs were scanned.
 
->>> from routeopt.instances.graph import Graph
+>>> from routeopt.instances.paths.graph import Graph
 >>> g = Graph.from_edges(5, [0, 1, 2, 3], [1, 2, 3, 4], directed=False)
 >>> bfs_path(g, 0, 4)
 (4.0, [0, 1, 2, 3, 4])
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from ...instances.graph import Graph
-from ...instances.paths import PathProblem
+from ...instances.paths.graph import Graph
+from ...instances.paths.problem import PathsProblem
 from ._kernels import Workspace, heap_grow, heap_pop, heap_push, join
 from .common import PathSolver
 
@@ -222,7 +222,7 @@ class BidirectionalDijkstraSolver(PathSolver):
     name = "bidijkstra"
     description = "bidirectional Dijkstra (numba); balanced by the smaller heap key"
 
-    def engine(self, problem: PathProblem) -> BidirectionalEngine:
+    def engine(self, problem: PathsProblem) -> BidirectionalEngine:
         return BidirectionalEngine(problem.graph)
 
 
@@ -233,5 +233,5 @@ class BidirectionalBFSSolver(PathSolver):
     supports = frozenset({"directed"})
     description = "bidirectional breadth-first search (numba) for unweighted graphs; counts nodes touched"
 
-    def engine(self, problem: PathProblem) -> BFSEngine:
+    def engine(self, problem: PathsProblem) -> BFSEngine:
         return BFSEngine(problem.graph)

@@ -7,7 +7,7 @@ target, with stall-on-demand; each side stops once its smallest key reaches the 
 distance. Each shortcut remembers its two halves, so the path unpacks into original arcs.
 The index is cached on the graph: later queries on the same graph do not rebuild it.
 
->>> from routeopt.instances.graph import Graph
+>>> from routeopt.instances.paths.graph import Graph
 >>> g = Graph.from_edges(5, [0, 1, 2, 3, 0], [1, 2, 3, 4, 4], [1, 1, 1, 1, 10.0], directed=False)
 >>> index = build(g)
 >>> distance, path = index.query(0, 4)
@@ -24,8 +24,8 @@ import numpy as np
 from numba import njit
 
 from ...errors import InputError
-from ...instances.graph import Graph
-from ...instances.paths import PathProblem
+from ...instances.paths.graph import Graph
+from ...instances.paths.problem import PathsProblem
 from ._kernels import Workspace, grow, heap_grow, heap_pop, heap_push
 from .ch_build import build_hierarchy
 from .common import PathSolver
@@ -250,7 +250,7 @@ class CHSolver(PathSolver):
     description = ("contraction hierarchies (numba): edge-difference order with lazy updates, witness "
                    "search, stall-on-demand queries, path unpacking; reports build time and index size")
 
-    def engine(self, problem: PathProblem) -> ContractionHierarchy:
+    def engine(self, problem: PathsProblem) -> ContractionHierarchy:
         key = "ch:" + repr(sorted(self.options.items()))
         self._cached = key in problem.graph.cache
         return build(problem.graph, **self.options)

@@ -3,7 +3,7 @@
 A path solver implements ``engine(problem)`` (build an index, allocate work arrays; return an
 object with ``query(source, target, want_path) -> (distance, path | None)``) and inherits
 ``_solve``, which answers every pair of ``problem.pair_arrays()`` until the time limit, counts
-the work, and returns a :class:`PathSolution`. Solvers that answer many targets at once
+the work, and returns a :class:`PathsSolution`. Solvers that answer many targets at once
 (Dijkstra) override ``answer`` instead.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ...instances.paths import PathProblem, PathSolution
+from ...instances.paths.problem import PathsProblem, PathsSolution
 from ..base import Budget, Result, Solver, Status
 
 
@@ -26,7 +26,7 @@ class PathSolver(Solver):
     supports = frozenset({"directed", "weighted"})
     approximate = False
 
-    def engine(self, problem: PathProblem) -> Any:  # pragma: no cover - abstract
+    def engine(self, problem: PathsProblem) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
@@ -34,16 +34,16 @@ class PathSolver(Solver):
         """Compile (or load from numba's cache) this solver's kernels on a tiny graph, outside any budget."""
         if getattr(cls, "_warm", False):
             return
-        from ...instances.graph import Graph
+        from ...instances.paths.graph import Graph
         coords = [[0, 0], [1, 0], [2, 0], [0, 1], [1, 1]]
         weighted = "weighted" in cls.supports
         g = Graph.from_edges(5, [0, 1, 0, 3, 1], [1, 2, 3, 4, 4], [1.0, 1.0, 1.0, 1.0, 1.5] if weighted else None,
                              directed=False, coordinates=coords)
-        problem = PathProblem.pair(g, 0, 4, alternatives=2 if "alternatives" in cls.supports else 1)
+        problem = PathsProblem.pair(g, 0, 4, alternatives=2 if "alternatives" in cls.supports else 1)
         cls().solve(problem, Budget(time_limit=60))
         cls._warm = True
 
-    def answer(self, problem: PathProblem, engine: Any, deadline: float,
+    def answer(self, problem: PathsProblem, engine: Any, deadline: float,
                meta: dict[str, Any]) -> tuple[np.ndarray, list | None, int]:
         """Distances and paths for every pair (NaN where the deadline came first); pairs answered."""
         src, dst = problem.pair_arrays()
@@ -64,7 +64,7 @@ class PathSolver(Solver):
             meta.update(stats())
         return dist, paths, done
 
-    def _solve(self, problem: PathProblem, budget: Budget) -> Result:
+    def _solve(self, problem: PathsProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         deadline = start + budget.time_limit
         meta: dict[str, Any] = {}
@@ -88,7 +88,7 @@ class PathSolver(Solver):
         return Result(self.name, problem.name, status, objective=objective,
                       bound=None if self.approximate else objective, solution=solution, metadata=meta)
 
-    def solution(self, problem: PathProblem, dist: np.ndarray, paths: list | None,
-                 meta: dict[str, Any]) -> PathSolution:
-        return PathSolution(dist, paths, approximate=self.approximate)
+    def solution(self, problem: PathsProblem, dist: np.ndarray, paths: list | None,
+                 meta: dict[str, Any]) -> PathsSolution:
+        return PathsSolution(dist, paths, approximate=self.approximate)
 

@@ -4,7 +4,7 @@ One search per distinct source settles every target asked of that source, then s
 per-node arrays are reset only where the search went. Also the kernel Yen's k-shortest-paths
 method uses, with blocked nodes and arcs.
 
->>> from routeopt.instances.graph import Graph
+>>> from routeopt.instances.paths.graph import Graph
 >>> g = Graph.from_edges(4, [0, 1, 2, 0], [1, 2, 3, 3], [1.0, 1.0, 1.0, 5.0])
 >>> shortest_path(g, 0, 3)
 (3.0, [0, 1, 2, 3])
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from ...instances.graph import Graph
-from ...instances.paths import PathProblem
+from ...instances.paths.graph import Graph
+from ...instances.paths.problem import PathsProblem
 from ._kernels import Workspace, heap_grow, heap_pop, heap_push, walk
 from .common import PathSolver
 
@@ -121,7 +121,7 @@ class DijkstraSolver(PathSolver):
     name = "dijkstra"
     description = "Dijkstra (numba, binary heap); one search per source answers all its targets"
 
-    def engine(self, problem: PathProblem) -> DijkstraEngine:
+    def engine(self, problem: PathsProblem) -> DijkstraEngine:
         return DijkstraEngine(problem.graph)
 
     def answer(self, problem, engine, deadline, meta):

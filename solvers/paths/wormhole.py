@@ -18,7 +18,7 @@ avoiding the core is at least as long as the two BFS radii plus one (or the meet
 a path through the core at least d(s, core) + d(t, core), plus one when no core node is nearest
 to both. ``max_error=k`` re-answers exactly (by BiBFS) any query whose bound exceeds ``k``.
 
->>> from routeopt.instances.paths_generate import chung_lu
+>>> from routeopt.instances.paths.generate import chung_lu
 >>> g = chung_lu(2000, seed=0, queries=0).graph
 >>> wh = build(g, core_size=100)
 >>> d, path, bound = wh.query(0, 1)
@@ -36,8 +36,8 @@ import numpy as np
 from numba import njit
 
 from ...errors import UnsupportedError
-from ...instances.graph import Graph
-from ...instances.paths import PathProblem, PathSolution
+from ...instances.paths.graph import Graph
+from ...instances.paths.problem import PathsProblem, PathsSolution
 from ._kernels import join, walk
 from .bidirectional import BFSEngine
 from .common import PathSolver
@@ -332,7 +332,7 @@ class WormHoleSolver(PathSolver):
     description = ("WormHole (sublinear, approximate) on unweighted undirected graphs: core of hubs, "
                    "periphery BiBFS, routes through the core; certified additive error per query")
 
-    def engine(self, problem: PathProblem) -> WormHole:
+    def engine(self, problem: PathsProblem) -> WormHole:
         return build(problem.graph, **self.options)
 
     def answer(self, problem, engine, deadline, meta):
@@ -358,4 +358,4 @@ class WormHoleSolver(PathSolver):
         ok = np.isfinite(bounds)
         meta["certified_exact"] = int((bounds[ok] == 0).sum())
         meta["max_error_bound"] = float(bounds[ok].max()) if ok.any() else 0.0
-        return PathSolution(dist, paths, approximate=True, error_bounds=bounds)
+        return PathsSolution(dist, paths, approximate=True, error_bounds=bounds)

@@ -3,7 +3,7 @@
 Both libraries work in integers. Matrix entries are scaled by ``problem.integer_scale()`` (1 for
 CVRPLIB X, 10 for Solomon's one-decimal DIMACS convention, 10**k otherwise). Durations are rounded
 *up* and latest times *down*, so a schedule the library finds feasible is feasible in the
-problem's own units too; the answer is re-scored by ``VRP.evaluate`` anyway.
+problem's own units too; the answer is re-scored by ``VRPProblem.evaluate`` anyway.
 
 Preferences (PVRP) become per-vehicle-type arc costs: serving client ``i`` with type ``k`` costs
 ``w * (top - pref[k][i])`` extra on every arc entering ``i``. Every required client is served once,
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...instances.vrp import VRP
+from ...instances.vrp.problem import VRPProblem
 
 BIG = 1 << 40   # "no limit" for times and durations, far below int64 overflow in sums
 
@@ -31,7 +31,7 @@ def _floor(a: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(a, dtype=float) + 1e-9).astype(np.int64)
 
 
-def _demand_scale(problem: VRP) -> int:
+def _demand_scale(problem: VRPProblem) -> int:
     values = [problem.demand.ravel()] if problem.demand is not None else []
     values += [np.asarray(vt.capacity, dtype=float) for vt in problem.vehicle_types]
     if not values:
@@ -65,7 +65,7 @@ class IntegerData:
         return int(self.time_windows[:, 1].max())
 
 
-def to_integers(problem: VRP) -> IntegerData:
+def to_integers(problem: VRPProblem) -> IntegerData:
     s = problem.integer_scale()
     n = problem.num_nodes
     distance = np.rint(problem.distance * s).astype(np.int64)
@@ -115,7 +115,7 @@ def to_integers(problem: VRP) -> IntegerData:
     )
 
 
-def fleet_cap(problem: VRP) -> list[int]:
+def fleet_cap(problem: VRPProblem) -> list[int]:
     """Vehicles per type worth modelling for solvers that pay per modelled vehicle (OR-Tools).
 
     An "unlimited" fleet (one vehicle per client) of a single type is cut to twice the bin-packing

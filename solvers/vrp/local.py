@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import UnsupportedError
-from ...instances.vrp import VRP, Route, Solution
+from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Result, Solver, Status
 from .common import BIG, to_integers
 
@@ -57,10 +57,10 @@ def warm_up() -> float:
     if _WARM:
         return 0.0
     start = time.perf_counter()
-    from ...instances.vrp import VehicleType
+    from ...instances.vrp.problem import VehicleType
     xy = np.array([[0, 0], [1, 2], [3, 1], [2, 4], [5, 5], [4, 0]], dtype=float)
     d = np.rint(np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * 10)
-    tiny = VRP(distance=d, demand=[0, 1, 1, 1, 1, 1], coordinates=xy,
+    tiny = VRPProblem(distance=d, demand=[0, 1, 1, 1, 1, 1], coordinates=xy,
                time_windows=[[0, 1000]] * 6, service_time=[0, 1, 1, 1, 1, 1], name="warm-up",
                vehicle_types=[VehicleType(count=5, capacity=(3,))])
     _run(tiny, Budget(time_limit=1e6, seed=0), {"iterations": 3}, time.perf_counter())
@@ -83,7 +83,7 @@ class LocalSearchSolver(Solver):
     def prepare(cls) -> None:
         warm_up()      # fills numba's on-disk cache, so runs in fresh processes load in ~1 s
 
-    def check(self, problem: VRP) -> None:
+    def check(self, problem: VRPProblem) -> None:
         super().check(problem)
         construction = self.options.get("construction", "savings")
         if construction not in CONSTRUCTIONS:
@@ -95,7 +95,7 @@ class LocalSearchSolver(Solver):
         if len(problem.vehicle_types) != 1:
             raise UnsupportedError("solver 'local' does not support several vehicle types")
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         compile_time = warm_up()
         return _run(problem, budget, self.options, start, compile_time)
@@ -113,7 +113,7 @@ def _neighbours(D: np.ndarray, k: int) -> np.ndarray:
     return np.ascontiguousarray(nb, dtype=np.int64)
 
 
-def _construct(method: str, problem: VRP, prob: tuple, kernels) -> list[list[int]]:
+def _construct(method: str, problem: VRPProblem, prob: tuple, kernels) -> list[list[int]]:
     D, T, svc, early, late, dem, neigh, par = prob
     n = D.shape[0]
     cap, use_tw = int(par[0]), bool(par[1])
@@ -180,7 +180,7 @@ def _unflat(flat: np.ndarray) -> list[list[int]]:
     return routes
 
 
-def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
+def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: float,
          compile_time: float = 0.0) -> Result:
     from . import local_kernels as K
 
@@ -189,7 +189,7 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
     ncl = n - 1
     meta: dict[str, Any] = {"compile_time": compile_time, "scale": data.scale}
     if ncl == 0:
-        return Result("local", problem.name, Status.FEASIBLE, solution=Solution([]), metadata=meta)
+        return Result("local", problem.name, Status.FEASIBLE, solution=VRPSolution([]), metadata=meta)
     dem = data.demand[:, 0].copy() if data.demand.shape[1] else np.zeros(n, dtype=np.int64)
     cap = data.capacity[0][0] if data.demand.shape[1] else int(BIG)
     cap = min(int(cap), int(BIG))
@@ -301,7 +301,7 @@ def _run(problem: VRP, budget: Budget, options: dict[str, Any], start: float,
     else:
         flat, status = fallback, Status.INFEASIBLE
         message = "local search found no feasible solution in the time limit"
-    solution = Solution([Route(r) for r in _unflat(flat[: _flat_len(flat, R)]) if r])
+    solution = VRPSolution([Route(r) for r in _unflat(flat[: _flat_len(flat, R)]) if r])
     return Result("local", problem.name, status, solution=solution, message=message, metadata=meta)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import UnsupportedError
-from ...instances.vrp import VRP, Route, Solution
+from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Result, Solver, Status
 
 _EPS = 1e-6
@@ -38,7 +38,7 @@ _HINT = "use solver='pyvrp' or 'ortools' (heuristics) for larger instances"
 LIMITS = {"TSP": 150, "ATSP": 100, "CVRP": 50, "ACVRP": 30, "VRPTW": 25}
 
 
-def _kind(problem: VRP) -> str:
+def _kind(problem: VRPProblem) -> str:
     f = problem.features
     if problem.variant in ("TSP", "ATSP"):
         return problem.variant
@@ -50,7 +50,7 @@ def _kind(problem: VRP) -> str:
 class _Model:
     """The PuLP model, its cut pool, and the separation routines."""
 
-    def __init__(self, problem: VRP, kind: str):
+    def __init__(self, problem: VRPProblem, kind: str):
         import pulp
 
         self.p, self.kind = problem, kind
@@ -299,13 +299,13 @@ def _nearest_neighbour(distance: np.ndarray) -> list[int]:
     return tour[1:]
 
 
-def _split(problem: VRP, giant: list[int], max_routes: int) -> Solution | None:
+def _split(problem: VRPProblem, giant: list[int], max_routes: int) -> VRPSolution | None:
     """Best cut of ``giant`` into at most ``max_routes`` consecutive feasible routes (Prins' split)."""
     n = len(giant)
     cost: dict[tuple[int, int], float] = {}
     for i in range(n):
         for j in range(i + 1, n + 1):
-            e = problem.evaluate(Solution([Route(giant[i:j])]))
+            e = problem.evaluate(VRPSolution([Route(giant[i:j])]))
             broken = {v.kind for v in e.violations} - {"missing"}   # the other routes serve the rest
             if "capacity" in broken:
                 break                           # longer segments carry even more
@@ -326,7 +326,7 @@ def _split(problem: VRP, giant: list[int], max_routes: int) -> Solution | None:
         i = back[k, j]
         routes.append(Route(giant[i:j]))
         j, k = i, k - 1
-    return Solution(routes[::-1])
+    return VRPSolution(routes[::-1])
 
 
 def _patch_tour(distance: np.ndarray, succ: dict[int, int]) -> list[int]:
@@ -491,12 +491,12 @@ class MILPSolver(Solver):
             bound = info.objective_function_value if optimal else None
         return (has, optimal, bound, infeasible), h.getRunTime()
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         kind = _kind(problem)
         meta: dict[str, Any] = {"formulation": kind, "backend": self.options.get("backend", "highs")}
         if problem.num_clients <= 1:
-            sol = Solution([Route(list(problem.clients))] if problem.num_clients else [])
+            sol = VRPSolution([Route(list(problem.clients))] if problem.num_clients else [])
             return Result(self.name, problem.name, Status.OPTIMAL, solution=sol,
                           bound=problem.evaluate(sol).objective, metadata=meta)
         model = _Model(problem, kind)
@@ -522,13 +522,13 @@ class MILPSolver(Solver):
             return outcome
 
         bound, rounds, lp_rounds = -math.inf, 0, 0
-        best: Solution | None = None
+        best: VRPSolution | None = None
         # Something to return however short the time limit.
         giant = _nearest_neighbour(problem.distance)
-        best = (Solution([Route(giant)]) if kind in ("TSP", "ATSP")
+        best = (VRPSolution([Route(giant)]) if kind in ("TSP", "ATSP")
                 else _split(problem, giant, model.k_range[1]))
 
-        def better(candidate: Solution) -> bool:
+        def better(candidate: VRPSolution) -> bool:
             e = problem.evaluate(candidate)
             return e.feasible and (best is None or e.objective < problem.evaluate(best).objective)
         # Cutting planes on the LP relaxation first: cheap rounds, and most cuts a MIP needs.
@@ -557,13 +557,13 @@ class MILPSolver(Solver):
             w = np.rint(model.weights())
             if model.separate(w, fractional=False):
                 if kind in ("TSP", "ATSP"):     # an integer answer with subtours: patch it
-                    repaired = Solution([Route(_patch_tour(problem.distance, model.successors()))])
+                    repaired = VRPSolution([Route(_patch_tour(problem.distance, model.successors()))])
                 else:                            # or split its pieces, end to end, into routes
                     repaired = _split(problem, [c for r in model.routes(w) for c in r], model.k_range[1])
                 if repaired is not None and better(repaired):
                     best = repaired
                 continue
-            sol = Solution([Route(r) for r in model.routes(w)])
+            sol = VRPSolution([Route(r) for r in model.routes(w)])
             found = problem.evaluate(sol)
             if found.feasible:
                 if best is None or found.objective <= problem.evaluate(best).objective:

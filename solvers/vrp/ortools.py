@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...instances.vrp import VRP, Route, Solution
+from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Result, Solver, Status
 from .common import BIG, fleet_cap, to_integers
 
@@ -39,7 +39,7 @@ class ORToolsSolver(Solver):
     description = ("OR-Tools routing: savings/cheapest-arc start, guided local search; capacities, "
                    "time windows, fleet, depots, allowed vehicles, optional clients")
 
-    def first_solution(self, problem: VRP) -> str:
+    def first_solution(self, problem: VRPProblem) -> str:
         """Savings for plain symmetric CVRP (where it shines), parallel cheapest insertion with
         time windows (cheapest arc often finds nothing on tight Solomon R1/RC1 windows),
         cheapest arc elsewhere."""
@@ -57,7 +57,7 @@ class ORToolsSolver(Solver):
             return "PARALLEL_CHEAPEST_INSERTION"
         return "PATH_CHEAPEST_ARC"
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
         start = time.perf_counter()
@@ -164,4 +164,4 @@ class ORToolsSolver(Solver):
                 index = assignment.Value(routing.NextVar(index))
             if visits:
                 routes.append(Route(visits, vehicle_type=vtype[v]))
-        return Result(self.name, problem.name, Status.FEASIBLE, solution=Solution(routes), metadata=meta)
+        return Result(self.name, problem.name, Status.FEASIBLE, solution=VRPSolution(routes), metadata=meta)

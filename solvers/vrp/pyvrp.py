@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ...instances.vrp import VRP, Route, Solution
+from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Result, Solver, Status
 from .common import to_integers
 
@@ -27,7 +27,7 @@ _ALL = frozenset({
 MISSING = 1 << 44   # PyVRP's own "no such edge" distance
 
 
-def build_data(problem: VRP):
+def build_data(problem: VRPProblem):
     """``pyvrp.ProblemData`` equivalent to ``problem`` (in integer units) and the integer data."""
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
@@ -73,7 +73,7 @@ def build_data(problem: VRP):
     return pd, data
 
 
-def to_solution(problem: VRP, best) -> Solution:
+def to_solution(problem: VRPProblem, best) -> VRPSolution:
     """Routes of a PyVRP solution, in the problem's node numbers."""
     from pyvrp import ActivityType
 
@@ -83,7 +83,7 @@ def to_solution(problem: VRP, best) -> Solution:
         visits = [nd + a.idx for a in route.schedule() if a.type == ActivityType.CLIENT]
         if visits:
             routes.append(Route(visits, vehicle_type=int(route.vehicle_type())))
-    return Solution(routes)
+    return VRPSolution(routes)
 
 
 class PyVRPSolver(Solver):
@@ -97,7 +97,7 @@ class PyVRPSolver(Solver):
     description = ("PyVRP iterated local search: capacities, time windows, multi-depot, "
                    "heterogeneous fleet, zones and preferences as profiles, prizes")
 
-    def _solve(self, problem: VRP, budget: Budget) -> Result:
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         from pyvrp import solve as pyvrp_solve
         from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 

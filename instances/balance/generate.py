@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..errors import InputError
-from .balance import BalanceProblem
+from ...errors import InputError
+from .problem import BalanceProblem
 
 __all__ = ["BALANCE_GENERATORS", "generate_balance", "stream", "ScoreModel"]
 
@@ -145,7 +145,7 @@ def generate_balance(kind: str, n: int = 1024, seed: int = 0, **params: Any) -> 
     """One batch of ``kind`` as a :class:`BalanceProblem`."""
     if kind not in BALANCE_GENERATORS:
         raise InputError(f"unknown balance kind {kind!r}; valid: {', '.join(BALANCE_GENERATORS)}", field="kind")
-    from .generate import check_params
+    from ..params import check_params
 
     fn = BALANCE_GENERATORS[kind]
     check_params(fn, kind, params)

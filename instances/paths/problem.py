@@ -1,8 +1,8 @@
 """Shortest-path queries on road and social graphs: the ``paths`` problem family.
 
-A :class:`PathProblem` is a :class:`~routeopt.instances.graph.Graph` plus queries: one pair,
+A :class:`PathsProblem` is a :class:`~routeopt.instances.paths.graph.Graph` plus queries: one pair,
 many pairs (``sources[i] -> targets[i]``), or a matrix (every source to every target; one source
-makes it one-to-many). A :class:`PathSolution` gives a distance per pair (``inf``: unreachable)
+makes it one-to-many). A :class:`PathsSolution` gives a distance per pair (``inf``: unreachable)
 and, when asked, the path; with ``alternatives=k`` up to ``k - 1`` more routes per pair.
 
 ``evaluate`` checks every path (starts and ends where asked, uses arcs that exist, its length is
@@ -12,8 +12,8 @@ approximate, in which case the additive error is reported instead. The objective
 the reachable distances.
 
 >>> g = Graph.from_edges(3, [0, 1, 0], [1, 2, 2], [1.0, 1.0, 5.0])
->>> p = PathProblem.pair(g, 0, 2)
->>> p.evaluate(PathSolution([2.0], [[0, 1, 2]])).objective
+>>> p = PathsProblem.pair(g, 0, 2)
+>>> p.evaluate(PathsSolution([2.0], [[0, 1, 2]])).objective
 2.0
 """
 
@@ -25,13 +25,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import InputError
-from .base import Evaluation, Problem, Violation
-from .base import Solution as _BaseSolution
+from ...errors import InputError
+from ..base import Evaluation, Problem, Violation
+from ..base import Solution as _BaseSolution
 from .graph import Graph
-from .path_scores import score_alternatives
+from .scores import score_alternatives
 
-__all__ = ["Graph", "PathProblem", "PathSolution"]
+__all__ = ["Graph", "PathsProblem", "PathsSolution"]
 
 _TOL = 1e-9
 EXACT_CHECK_WORK = 3e7        # sources x (nodes + arcs) below which evaluate compares with exact distances
@@ -50,7 +50,7 @@ def _as_path(p: Any) -> np.ndarray | None:
 
 
 @dataclass
-class PathSolution(_BaseSolution):
+class PathsSolution(_BaseSolution):
     """Distances (one per pair, in ``problem.pairs()`` order), paths, and alternative routes.
 
     ``approximate=True`` says the distances may exceed the shortest ones (WormHole); evaluation
@@ -86,7 +86,7 @@ class PathSolution(_BaseSolution):
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PathSolution":
+    def from_dict(cls, data: dict[str, Any]) -> "PathsSolution":
         try:
             dist = [math.inf if d is None else float(d) for d in data["distances"]]
             bounds = data.get("error_bounds")
@@ -97,7 +97,7 @@ class PathSolution(_BaseSolution):
 
 
 @dataclass
-class PathProblem(Problem):
+class PathsProblem(Problem):
     """A graph and the shortest-path queries asked on it.
 
     ``matrix=False``: pairs ``sources[i] -> targets[i]``; ``matrix=True``: every source to every
@@ -108,6 +108,7 @@ class PathProblem(Problem):
     """
 
     family = "paths"
+    size_unit = "nodes"
 
     graph: Graph
     sources: Any = None
@@ -135,19 +136,19 @@ class PathProblem(Problem):
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def pair(cls, graph: Graph, source: int, target: int, **kw: Any) -> "PathProblem":
+    def pair(cls, graph: Graph, source: int, target: int, **kw: Any) -> "PathsProblem":
         return cls(graph, [source], [target], **kw)
 
     @classmethod
-    def pairs(cls, graph: Graph, sources: Sequence[int], targets: Sequence[int], **kw: Any) -> "PathProblem":
+    def pairs(cls, graph: Graph, sources: Sequence[int], targets: Sequence[int], **kw: Any) -> "PathsProblem":
         return cls(graph, sources, targets, **kw)
 
     @classmethod
-    def one_to_many(cls, graph: Graph, source: int, targets: Sequence[int], **kw: Any) -> "PathProblem":
+    def one_to_many(cls, graph: Graph, source: int, targets: Sequence[int], **kw: Any) -> "PathsProblem":
         return cls(graph, [source], targets, matrix=True, **kw)
 
     @classmethod
-    def many_to_many(cls, graph: Graph, sources: Sequence[int], targets: Sequence[int], **kw: Any) -> "PathProblem":
+    def many_to_many(cls, graph: Graph, sources: Sequence[int], targets: Sequence[int], **kw: Any) -> "PathsProblem":
         kw.setdefault("return_paths", False)
         return cls(graph, sources, targets, matrix=True, **kw)
 
@@ -190,8 +191,8 @@ class PathProblem(Problem):
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, solution: _BaseSolution) -> Evaluation:
         """Objective (sum of reachable distances) and violations; see the module docstring."""
-        if not isinstance(solution, PathSolution):
-            return Evaluation(math.inf, [Violation("type", f"expected a PathSolution, got {type(solution).__name__}")])
+        if not isinstance(solution, PathsSolution):
+            return Evaluation(math.inf, [Violation("type", f"expected a PathsSolution, got {type(solution).__name__}")])
         k = self.num_pairs
         dist = solution.distances
         if dist.size != k:
@@ -268,7 +269,7 @@ class PathProblem(Problem):
             return "path_length", f"path length {length:.9g} differs from reported distance {d:.9g}"
         return None
 
-    def _check_alternatives(self, solution: PathSolution, src: np.ndarray, dst: np.ndarray,
+    def _check_alternatives(self, solution: PathsSolution, src: np.ndarray, dst: np.ndarray,
                             details: dict[str, Any]) -> list[Violation]:
         alts = solution.alternatives
         if len(alts) != src.size:
@@ -316,7 +317,7 @@ class PathProblem(Problem):
         table = dijkstra(self.graph.to_scipy(), directed=True, indices=uniq, unweighted=not self.graph.weighted)
         return np.atleast_2d(table)[where, dst]
 
-    def _compare(self, dist: np.ndarray, exact: np.ndarray, solution: PathSolution,
+    def _compare(self, dist: np.ndarray, exact: np.ndarray, solution: PathsSolution,
                  details: dict[str, Any]) -> list[Violation]:
         out: list[Violation] = []
         ok = ~np.isnan(dist)
@@ -374,7 +375,7 @@ class PathProblem(Problem):
                 "check_exact": self.check_exact, "best_known": self.best_known}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PathProblem":
+    def from_dict(cls, data: dict[str, Any]) -> "PathsProblem":
         d = {k: v for k, v in data.items() if k != "family"}
         try:
             d["graph"] = Graph.from_dict(d["graph"])
@@ -383,12 +384,12 @@ class PathProblem(Problem):
             raise InputError(f"not a paths instance: {exc}") from None
 
     @classmethod
-    def solution_from_dict(cls, data: dict[str, Any]) -> PathSolution:
-        return PathSolution.from_dict(data)
+    def solution_from_dict(cls, data: dict[str, Any]) -> PathsSolution:
+        return PathsSolution.from_dict(data)
 
-    def with_queries(self, sources: Any, targets: Any, **kw: Any) -> "PathProblem":
+    def with_queries(self, sources: Any, targets: Any, **kw: Any) -> "PathsProblem":
         """The same graph with other queries (keeps name and settings not given in ``kw``)."""
         base = {"matrix": self.matrix, "return_paths": self.return_paths, "alternatives": self.alternatives,
                 "check_exact": self.check_exact, "name": self.name, "source": self.source}
         base.update(kw)
-        return PathProblem(self.graph, sources, targets, **base)
+        return PathsProblem(self.graph, sources, targets, **base)

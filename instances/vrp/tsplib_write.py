@@ -15,12 +15,12 @@ from typing import Iterator
 import numpy as np
 
 from ...errors import InputError
-from ..vrp import VRP
-from ._io import number, rows
+from .problem import VRPProblem
+from .._io import number, rows
 from .distances import EDGE_WEIGHT_TYPES, coordinate_distances
 
 
-def _writable(problem: VRP, path: Path) -> None:
+def _writable(problem: VRPProblem, path: Path) -> None:
     """Raise unless ``problem`` fits the CVRPLIB format exactly."""
     def no(what: str) -> InputError:
         return InputError(f"the .vrp format cannot hold {what}; save as .json instead", path=path)
@@ -43,7 +43,7 @@ def _writable(problem: VRP, path: Path) -> None:
             raise no("fixed costs, zones or preferences")
 
 
-def _weight_type(problem: VRP) -> str:
+def _weight_type(problem: VRPProblem) -> str:
     """EDGE_WEIGHT_TYPE that reproduces the matrix from the coordinates, else EXPLICIT."""
     by_convention = {c: t for t, c in EDGE_WEIGHT_TYPES.items() if c != "exact"}
     kind = by_convention.get(problem.convention)
@@ -53,7 +53,7 @@ def _weight_type(problem: VRP) -> str:
     return kind if same else "EXPLICIT"
 
 
-def format_vrp(problem: VRP, path: Path) -> Iterator[str]:
+def format_vrp(problem: VRPProblem, path: Path) -> Iterator[str]:
     """The CVRPLIB text of ``problem``, line by line; raises before yielding if it does not fit."""
     _writable(problem, path)
     n, vt = problem.num_nodes, problem.vehicle_types[0]

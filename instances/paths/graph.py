@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ...errors import InputError
 
 EARTH_RADIUS = 6_371_008.8      # metres, mean radius (as osmnx uses)
 

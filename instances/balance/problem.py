@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
-from .base import Evaluation, Problem, Violation
-from .base import Solution as _BaseSolution
+from ...errors import InputError
+from ..base import Evaluation, Problem, Violation
+from ..base import Solution as _BaseSolution
 
 __all__ = ["BalanceProblem", "BalanceSolution", "capacity_of", "max_vio"]
 
@@ -73,6 +73,7 @@ class BalanceProblem(Problem):
     """Scores ``(n, m)``, top-``k``, capacity factor, optional expert-to-device ``placement``."""
 
     family = "balance"
+    size_unit = "tokens"
     sense = "max"
 
     scores: np.ndarray

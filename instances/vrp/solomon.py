@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from ..vrp import VRP, VehicleType
-from ._io import to_floats
+from .problem import VRPProblem, VehicleType
+from .._io import to_floats
 from .distances import EUCLIDEAN, PRECISION, coordinate_distances
 
 _COLUMNS = "CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, DUE DATE, SERVICE TIME"
@@ -27,7 +27,7 @@ def is_solomon(text: str) -> bool:
     return bool(re.search(r"^\s*VEHICLE\s*$", head, re.M) and re.search(r"^\s*CUSTOMER\s*$", head, re.M))
 
 
-def read_solomon(path: Path, text: str, convention: str | None = None) -> VRP:
+def read_solomon(path: Path, text: str, convention: str | None = None) -> VRPProblem:
     """Parse a Solomon ``text`` (read from ``path``); ``convention`` replaces DIMACS truncation."""
     convention = convention or "dimacs"
     if convention not in EUCLIDEAN:
@@ -88,7 +88,7 @@ def read_solomon(path: Path, text: str, convention: str | None = None) -> VRP:
 
     coordinates = table[:, 1:3]
     try:
-        return VRP(distance=coordinate_distances(coordinates, convention), demand=table[:, 3],
+        return VRPProblem(distance=coordinate_distances(coordinates, convention), demand=table[:, 3],
                    service_time=table[:, 6], time_windows=table[:, 4:6], coordinates=coordinates,
                    vehicle_types=[VehicleType(count=int(count), capacity=(float(capacity),))],
                    name=lines[0][1] if not lines[0][1][0].isdigit() else path.stem,

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ...errors import InputError
-from ..base import Problem, Solution
+from ..errors import InputError
+from .base import Problem, Solution
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -23,7 +23,7 @@ def problem_class(family: str, path: Path | None = None) -> type[Problem]:
     """The Problem class whose ``family`` is ``family`` (its module is imported on demand)."""
     if isinstance(family, str) and re.fullmatch(r"[a-z_]+", family):
         try:
-            importlib.import_module(f"..{family}", __package__)
+            importlib.import_module(f".{family}", __package__)
         except ImportError:
             pass
     for cls in _subclasses(Problem):

@@ -1,4 +1,4 @@
-"""Graph files: DIMACS ``.gr``/``.co``, SNAP-style edge lists, OpenStreetMap ``.osm``/``.osm.bz2``.
+"""Graph files: DIMACS ``.gr``/``.co``, SNAP-style edge lists, OpenStreetMap ``.osm``/``.osm.bz2``, GraphML.
 
 ========================  ==================================================================
 ``.gr`` (``.co`` beside)  9th DIMACS challenge: ``p sp N M``, arcs ``a U V W`` (1-based, directed);
@@ -8,6 +8,7 @@
 ``.osm .osm.bz2``         OpenStreetMap XML read with osmnx ``graph_from_xml``: arcs weighted by
                           length (metres) with travel times (seconds) as the second metric;
                           :func:`read_place` downloads a place by name instead (online only)
+``.graphml``              GraphML through networkx: edge attribute ``weight``, node ``x``/``y``
 ========================  ==================================================================
 
 SNAP edge lists say ``# Directed graph`` or ``# Undirected graph`` in their header; without
@@ -26,10 +27,10 @@ from typing import Iterable
 import numpy as np
 
 from ...errors import InputError
-from ..graph import Graph
-from ._io import atomic_write, number
+from .graph import Graph
+from .._io import atomic_write, number
 
-SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm")
+SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm", ".graphml")
 COMPRESSED = (".gz", ".bz2")
 _EDGE_LINE = re.compile(r"^\s*-?\d+\s+-?\d+(\s+[-+0-9.eE]+)?\s*$")
 
@@ -52,7 +53,7 @@ def graph_format(path: Path) -> str | None:
     last = suffixes[-1]
     if last in (".edges", ".edgelist", ".el"):
         return ".edges"
-    return last if last in (".gr", ".osm", ".co") else None
+    return last if last in (".gr", ".osm", ".co", ".graphml") else None
 
 
 def _open_text(path: Path) -> str:
@@ -80,9 +81,26 @@ def read_graph(path: str | Path, **options) -> Graph:
         return read_osm(path, **options)
     if kind == ".edges":
         return read_edge_list(path, _open_text(path), **options)
+    if kind == ".graphml":
+        return read_graphml(path)
     if kind == ".co":
         raise InputError("a .co file holds coordinates only; load the .gr file beside it", path=path)
     raise InputError(f"not a graph file (expected {', '.join(SUFFIXES)})", path=path)
+
+
+def read_graphml(path: Path) -> Graph:
+    """A GraphML graph through networkx: edge attribute ``weight`` (1 when absent), ``x``/``y`` node
+    attributes as coordinates; directed when the file says so."""
+    import networkx as nx
+    _open_text(path)                                   # the same one-line errors for a missing file
+    try:
+        G = nx.read_graphml(path)
+    except Exception as exc:                           # networkx raises several parser errors
+        raise InputError(f"not a GraphML graph: {' '.join(str(exc).split())}", path=path) from None
+    try:
+        return Graph.from_networkx(G, weight="weight")
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"bad GraphML attribute: {exc}", path=path) from None
 
 
 # --------------------------------------------------------------------------- DIMACS

@@ -3,11 +3,11 @@
 As the RRNCO paper built asymmetric matrices with OSRM, :func:`from_road_network` snaps each
 point to its nearest road node, runs Dijkstra from every snapped node (``scipy.sparse.csgraph``,
 on lengths and, when the graph has them, travel times) and returns a
-:class:`~routeopt.instances.vrp.VRP`: ATSP without demands, ACVRP with ``demand`` and
+:class:`~routeopt.instances.vrp.VRPProblem`: ATSP without demands, ACVRP with ``demand`` and
 ``capacity``, VRPTW with ``time_windows``. Point 0 is the depot. Entries are rounded to whole
 metres and seconds (``convention="road"``), so every VRP solver takes them as integers.
 
->>> from routeopt.instances.paths_generate import road
+>>> from routeopt.instances.paths.generate import road
 >>> g = road(400, seed=0, queries=0).graph
 >>> vrp = from_road_network(g, g.coordinates[[0, 50, 120, 399]])
 >>> vrp.variant, vrp.num_nodes
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ...errors import InputError
 from .graph import EARTH_RADIUS, Graph
-from .vrp import VRP, VehicleType
+from ..vrp.problem import VRPProblem, VehicleType
 
 __all__ = ["from_road_network", "snap", "road_matrices"]
 
@@ -74,7 +74,7 @@ def road_matrices(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def from_road_network(graph: Graph, points: Any, *, demand: Any = None, capacity: float | None = None,
                       vehicles: int | None = None, time_windows: Any = None, service_time: Any = None,
-                      metric: str = "length", name: str = "road-vrp") -> VRP:
+                      metric: str = "length", name: str = "road-vrp") -> VRPProblem:
     """A VRP whose matrices are shortest paths on ``graph`` between the snapped ``points``.
 
     ``points``: (x, y) per location (lon/lat for OSM graphs) or node numbers; point 0 is the depot.
@@ -113,6 +113,6 @@ def from_road_network(graph: Graph, points: Any, *, demand: Any = None, capacity
     n_vehicles = vehicles if vehicles is not None else (1 if demand is None and time_windows is None else max(1, k - 1))
     vt = VehicleType(count=int(n_vehicles), capacity=() if capacity is None else (float(capacity),))
     coords = graph.planar_coordinates()[nodes] if graph.coordinates is not None else None
-    return VRP(distance=cost, duration=duration, demand=d, time_windows=time_windows, service_time=service_time,
+    return VRPProblem(distance=cost, duration=duration, demand=d, time_windows=time_windows, service_time=service_time,
                vehicle_types=[vt], coordinates=coords, name=name, convention="road", precision=0,
                source=f"from_road_network({k} points, metric={metric!r})")

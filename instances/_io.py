@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ...errors import InputError
+from ..errors import InputError
 
 
 def read_text(path: Path) -> str:

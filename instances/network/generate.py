@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import InputError
-from .network import Network, fat_tree, leaf_spine
+from ...errors import InputError
+from .problem import NetworkProblem, fat_tree, leaf_spine
 
 __all__ = ["PATTERNS", "NETWORK_GENERATORS", "traffic", "generate_network"]
 
@@ -43,7 +43,7 @@ def _pattern(word: Any) -> str:
     return w
 
 
-def traffic(net: Network, pattern: str, *, hosts: int | None = None, size: float = 1.0,
+def traffic(net: NetworkProblem, pattern: str, *, hosts: int | None = None, size: float = 1.0,
             placement: str = "random", seed: int = 0) -> list[tuple[int, int, float]]:
     """The flows of ``pattern`` among ``hosts`` participants of ``net`` (host indices)."""
     pattern = _pattern(pattern)
@@ -73,8 +73,8 @@ def traffic(net: Network, pattern: str, *, hosts: int | None = None, size: float
     return [(ranks[i], ranks[j], float(size)) for i, j in pairs]
 
 
-def _finish(net: Network, kind: str, seed: int, traffic_pattern: str, hosts: int | None, size: float,
-            placement: str) -> Network:
+def _finish(net: NetworkProblem, kind: str, seed: int, traffic_pattern: str, hosts: int | None, size: float,
+            placement: str) -> NetworkProblem:
     pattern = _pattern(traffic_pattern)
     flows = traffic(net, pattern, hosts=hosts, size=size, placement=placement, seed=seed)
     n = len(net.hosts) if hosts is None else hosts
@@ -87,7 +87,7 @@ def _finish(net: Network, kind: str, seed: int, traffic_pattern: str, hosts: int
 def leafspine(seed: int = 0, *, leaves: int = 4, spines: int = 4, hosts_per_leaf: int = 4,
               host_capacity: float = 1.0, spine_capacity: float | None = None, oversubscription: float = 1.0,
               traffic: str = "all-to-all", hosts: int | None = None, size: float = 1.0,
-              placement: str = "random") -> Network:
+              placement: str = "random") -> NetworkProblem:
     """Leaf-spine fabric carrying a collective (all-to-all, ring, permutation, incast)."""
     net = leaf_spine(int(leaves), int(spines), int(hosts_per_leaf), host_capacity=host_capacity,
                      spine_capacity=spine_capacity, oversubscription=oversubscription)
@@ -96,20 +96,20 @@ def leafspine(seed: int = 0, *, leaves: int = 4, spines: int = 4, hosts_per_leaf
 
 def fattree(seed: int = 0, *, k: int = 4, capacity: float = 1.0, host_capacity: float | None = None,
             traffic: str = "all-to-all",
-            hosts: int | None = None, size: float = 1.0, placement: str = "random") -> Network:
+            hosts: int | None = None, size: float = 1.0, placement: str = "random") -> NetworkProblem:
     """k-ary fat-tree carrying a collective (all-to-all, ring, permutation, incast)."""
     return _finish(fat_tree(int(k), capacity=capacity, host_capacity=host_capacity), "fattree", seed, traffic, hosts, size, placement)
 
 
-NETWORK_GENERATORS: dict[str, Callable[..., Network]] = {"leafspine": leafspine, "fattree": fattree}
+NETWORK_GENERATORS: dict[str, Callable[..., NetworkProblem]] = {"leafspine": leafspine, "fattree": fattree}
 
 
-def generate_network(kind: str, seed: int = 0, **params: Any) -> Network:
+def generate_network(kind: str, seed: int = 0, **params: Any) -> NetworkProblem:
     """A seeded network instance of ``kind`` (``leafspine`` or ``fattree``)."""
     word = str(kind).strip().lower().replace("-", "").replace("_", "")
     if word not in NETWORK_GENERATORS:
         raise InputError(f"unknown network kind {kind!r}; valid: {', '.join(NETWORK_GENERATORS)}", field="kind")
-    from .generate import check_params
+    from ..params import check_params
 
     fn = NETWORK_GENERATORS[word]
     check_params(fn, word, params)

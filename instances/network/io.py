@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from .network import Network
+from ...errors import InputError
+from .problem import NetworkProblem
 
 __all__ = ["read_topology", "read_traffic", "TOPOLOGY_SUFFIXES"]
 
@@ -42,7 +42,7 @@ def _number(text: str, path: Path, line: int, what: str) -> float:
     return x
 
 
-def read_topology(path: str | Path) -> Network:
+def read_topology(path: str | Path) -> NetworkProblem:
     """A :class:`Network` without flows from an edge list or GraphML file."""
     path = Path(path)
     if not path.is_file():
@@ -74,7 +74,7 @@ def read_topology(path: str | Path) -> Network:
     return _network(path, list(nodes), list(range(len(nodes))), cap)
 
 
-def _read_graphml(path: Path) -> Network:
+def _read_graphml(path: Path) -> NetworkProblem:
     import networkx as nx
 
     try:
@@ -98,13 +98,13 @@ def _read_graphml(path: Path) -> Network:
     return _network(path, nodes, hosts or list(range(len(nodes))), cap)
 
 
-def _network(path: Path, nodes: list[str], hosts: list[int], cap: dict[tuple[int, int], float]) -> Network:
+def _network(path: Path, nodes: list[str], hosts: list[int], cap: dict[tuple[int, int], float]) -> NetworkProblem:
     links = np.array(list(cap), dtype=np.int64).reshape(-1, 2)
-    return Network(nodes, hosts, links, np.array(list(cap.values())), np.zeros((0, 2)), np.zeros(0),
+    return NetworkProblem(nodes, hosts, links, np.array(list(cap.values())), np.zeros((0, 2)), np.zeros(0),
                    name=path.name.split(".")[0] or path.stem, topology="graph", source=str(path))
 
 
-def read_traffic(path: str | Path, net: Network) -> list[tuple[int, int, float]]:
+def read_traffic(path: str | Path, net: NetworkProblem) -> list[tuple[int, int, float]]:
     """Flows ``(source, destination, size)`` of a CSV traffic matrix, checked against ``net``."""
     path = Path(path)
     if not path.is_file():

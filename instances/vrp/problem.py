@@ -5,7 +5,7 @@ one row per node; depot rows of ``demand``/``service_time``/``prize`` are zero. 
 clients it visits in order; its depots come from its vehicle type.
 
 >>> import numpy as np
->>> p = VRP(distance=np.array([[0, 2, 3], [2, 0, 1], [3, 1, 0]]))
+>>> p = VRPProblem(distance=np.array([[0, 2, 3], [2, 0, 1], [3, 1, 0]]))
 >>> p.variant, p.evaluate(Solution([Route([1, 2])])).objective
 ('TSP', 6.0)
 """
@@ -18,9 +18,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import InputError
-from .base import Evaluation, Problem, Violation
-from .base import Solution as _BaseSolution
+from ...errors import InputError
+from ..base import Evaluation, Problem, Violation
+from ..base import Solution as _BaseSolution
 
 INF = math.inf
 _TOL = 1e-6
@@ -92,7 +92,7 @@ class Route:
 
 
 @dataclass
-class Solution(_BaseSolution):
+class VRPSolution(_BaseSolution):
     """A set of routes; empty routes are allowed and cost nothing."""
 
     routes: list[Route] = field(default_factory=list)
@@ -133,10 +133,11 @@ def _as_matrix(name: str, values: Any, n: int | None = None) -> np.ndarray:
 
 
 @dataclass
-class VRP(Problem):
+class VRPProblem(Problem):
     """A vehicle routing instance; see the module docstring for node numbering."""
 
     family = "vrp"
+    size_unit = "clients"
 
     distance: np.ndarray
     duration: np.ndarray | None = None
@@ -342,7 +343,7 @@ class VRP(Problem):
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, solution: _BaseSolution) -> Evaluation:
         """Objective (distance + fixed costs + prizes missed - weighted preferences) and violations."""
-        if not isinstance(solution, Solution):
+        if not isinstance(solution, VRPSolution):
             return Evaluation(INF, [Violation("type", f"expected a VRP Solution, got {type(solution).__name__}")])
         v: list[Violation] = []
         seen = np.zeros(self.num_nodes, dtype=int)
@@ -472,10 +473,11 @@ class VRP(Problem):
             raise InputError(f"not a VRP instance: {exc}") from None
 
     @classmethod
-    def solution_from_dict(cls, data: dict[str, Any]) -> Solution:
-        return Solution.from_dict(data)
+    def solution_from_dict(cls, data: dict[str, Any]) -> VRPSolution:
+        return VRPSolution.from_dict(data)
 
     def with_best_known(self, value: float | None) -> "VRP":
         return replace(self, best_known=value)
 
-from .road_matrix import from_road_network  # noqa: E402,F401  (the bridge from road graphs; imports this module)
+
+VRP = VRPProblem   # the short name, kept: one class

@@ -25,17 +25,17 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..errors import InputError
-from .base import Evaluation, Problem, Solution, Violation
+from ...errors import InputError
+from ..base import Evaluation, Problem, Solution, Violation
 
-__all__ = ["Network", "Routing", "leaf_spine", "fat_tree"]
+__all__ = ["NetworkProblem", "NetworkSolution", "leaf_spine", "fat_tree"]
 
 _TOL = 1e-6
 MAX_PATHS = 256          # equal-cost paths kept per switch pair (a k=16 fat-tree has 64)
 
 
 @dataclass
-class Routing(Solution):
+class NetworkSolution(Solution):
     """Per flow, a list of ``(path, fraction)``; a path is a list of node indices (or names
     before :meth:`Network.resolve`)."""
 
@@ -62,7 +62,7 @@ def _plain(node: Any) -> Any:
 
 
 @dataclass
-class Network(Problem):
+class NetworkProblem(Problem):
     """Nodes, directed capacitated links and flows between hosts; objective: max link congestion."""
 
     nodes: list[str]
@@ -77,6 +77,7 @@ class Network(Problem):
     source: str | None = None
 
     family = "network"
+    size_unit = "flows"
     sense = "min"
 
     def __post_init__(self) -> None:
@@ -189,7 +190,7 @@ class Network(Problem):
                    "link_load": load.tolist()}
         return Evaluation(objective, viol, details)
 
-    def resolve(self, routing: Routing) -> Routing:
+    def resolve(self, routing: NetworkSolution) -> NetworkSolution:
         """``routing`` with node names replaced by indices (unknown names raise InputError)."""
         out = []
         for f, flow in enumerate(routing.flows):
@@ -204,7 +205,7 @@ class Network(Problem):
                     ids.append(int(v))
                 row.append((ids, float(frac)))
             out.append(row)
-        return Routing(out)
+        return NetworkSolution(out)
 
     # ------------------------------------------------------------------ graph queries
     def attachment(self, host: int) -> int:
@@ -267,7 +268,7 @@ class Network(Problem):
         """Content only: the topology and flows (not the name or file a copy was read from)."""
         import hashlib
 
-        from .base import _digest
+        from ..base import _digest
         h = hashlib.sha256(self.family.encode())
         _digest(h, {"nodes": self.nodes, "hosts": self.hosts, "links": self.links, "capacity": self.capacity,
                     "flows": self.flows, "demand": self.demand, "topology": self.topology})
@@ -301,8 +302,8 @@ class Network(Problem):
                    topology=str(data.get("topology", "graph")), source=data.get("source"))
 
     @classmethod
-    def solution_from_dict(cls, data: dict[str, Any]) -> Routing:
-        return Routing.from_dict(data)
+    def solution_from_dict(cls, data: dict[str, Any]) -> NetworkSolution:
+        return NetworkSolution.from_dict(data)
 
     def with_flows(self, flows: Iterable[tuple[Any, Any, float]], name: str | None = None) -> "Network":
         """The same topology carrying ``flows`` (host names or indices)."""
@@ -317,27 +318,27 @@ class Network(Problem):
                 ends.append(int(v))
             pairs.append(ends)
             sizes.append(float(z))
-        return Network(list(self.nodes), list(self.hosts), self.links.copy(), self.capacity.copy(),
+        return NetworkProblem(list(self.nodes), list(self.hosts), self.links.copy(), self.capacity.copy(),
                        np.array(pairs, dtype=np.int64).reshape(-1, 2), np.array(sizes, dtype=float),
                        name=name or self.name, topology=self.topology, source=self.source)
 
 
 # ---------------------------------------------------------------------------- topologies
 def _build(nodes: list[str], hosts: list[str], cables: list[tuple[str, str, float]], flows: Any,
-           name: str, topology: str) -> Network:
+           name: str, topology: str) -> NetworkProblem:
     index = {v: k for k, v in enumerate(nodes)}
     links, caps = [], []
     for u, v, c in cables:
         links += [(index[u], index[v]), (index[v], index[u])]
         caps += [c, c]
-    net = Network(nodes, [index[h] for h in hosts], np.array(links), np.array(caps), np.zeros((0, 2)),
+    net = NetworkProblem(nodes, [index[h] for h in hosts], np.array(links), np.array(caps), np.zeros((0, 2)),
                   np.zeros(0), name=name, topology=topology)
     return net.with_flows(flows or [], name) if flows else net
 
 
 def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_capacity: float = 1.0,
                spine_capacity: float | None = None, oversubscription: float = 1.0,
-               flows: Any = None, name: str | None = None) -> Network:
+               flows: Any = None, name: str | None = None) -> NetworkProblem:
     """Two-tier Clos: every leaf joined to every spine; hosts ``h0..`` hang from leaves in order.
 
     Leaf-spine cables get ``spine_capacity``, by default ``hosts_per_leaf * host_capacity /
@@ -358,7 +359,7 @@ def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_capacity: 
 
 
 def fat_tree(k: int, *, capacity: float = 1.0, host_capacity: float | None = None, flows: Any = None,
-             name: str | None = None) -> Network:
+             name: str | None = None) -> NetworkProblem:
     """The k-ary fat-tree of Al-Fares et al. (SIGCOMM 2008): k pods of k/2 edge and k/2
     aggregation switches, (k/2)^2 cores, k^3/4 hosts; every switch cable has ``capacity``, host cables ``host_capacity`` (default the same).
     Core ``c`` joins aggregation switch ``c // (k/2)`` of every pod."""

@@ -18,14 +18,14 @@ from typing import Iterator
 import numpy as np
 
 from ...errors import InputError
-from ..vrp import VRP, Route, Solution
-from ._io import number, to_floats
+from .problem import VRPProblem, Route, VRPSolution
+from .._io import number, to_floats
 
 _ROUTE = re.compile(r"route\s*#?\s*(\d+)\s*:(.*)$", re.I)
 _COST = re.compile(r"cost\b\s*:?\s*(.*)$", re.I)
 
 
-def read_sol(path: Path, text: str, problem: VRP | None = None) -> tuple[Solution, float | None]:
+def read_sol(path: Path, text: str, problem: VRPProblem | None = None) -> tuple[VRPSolution, float | None]:
     """Routes and the stated cost (None when there is no ``Cost`` line)."""
     routes: list[Route] = []
     cost: float | None = None
@@ -56,7 +56,7 @@ def read_sol(path: Path, text: str, problem: VRP | None = None) -> tuple[Solutio
             raise InputError(f"expected 'Route #k: ...' or 'Cost X', got {s[:40]!r}", path=path, line=lineno)
     if not routes:
         raise InputError("no 'Route #k: ...' line: not a CVRPLIB solution", path=path)
-    return Solution(routes), cost
+    return VRPSolution(routes), cost
 
 
 def format_cost(value: float, precision: int | None = None) -> str:
@@ -68,7 +68,7 @@ def format_cost(value: float, precision: int | None = None) -> str:
     return number(round(value, 9))
 
 
-def format_sol(solution: Solution, problem: VRP | None, path: Path) -> Iterator[str]:
+def format_sol(solution: VRPSolution, problem: VRPProblem | None, path: Path) -> Iterator[str]:
     """The ``.sol`` text, numbered from 1 and without empty routes; ``Cost`` needs the problem."""
     typed = [r for r in solution.routes if r.visits and r.vehicle_type != 0]
     if typed:

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from ..vrp import VRP, VehicleType
-from ._io import number, to_floats
+from .problem import VRPProblem, VehicleType
+from .._io import number, to_floats
 from .distances import EDGE_WEIGHT_TYPES, EUCLIDEAN, PRECISION, coordinate_distances, matrix_precision
 
 SECTIONS = frozenset({
@@ -375,7 +375,7 @@ def _time_windows(f: _File, n: int) -> np.ndarray | None:
     return windows
 
 
-def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRP:
+def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRPProblem:
     """Parse TSPLIB/CVRPLIB/ORTEC ``text`` (read from ``path``) into a :class:`VRP`."""
     f = _scan(text, path)
     kind = (f.spec("TYPE") or "").upper().split()
@@ -421,7 +421,7 @@ def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRP:
                          start_depot=d, end_depot=d, max_duration=np.inf if max_duration is None else max_duration)
              for d in range(len(depots))]
     try:
-        problem = VRP(distance=distance, num_depots=len(depots), demand=demand, service_time=service,
+        problem = VRPProblem(distance=distance, num_depots=len(depots), demand=demand, service_time=service,
                       time_windows=time_windows, vehicle_types=fleet, coordinates=coordinates,
                       name=f.spec("NAME") or path.stem, convention=convention, precision=precision,
                       source=str(path))

@@ -13,7 +13,7 @@ components in random graphs with given expected degree sequences", 2002) with po
 ``w_i ~ (n / i)^(1 / (exponent - 1))``, exponent 2.1-2.9 as in social networks: ``m = sum(w) / 2``
 edges with both ends drawn in proportion to ``w`` (parallel edges and loops dropped).
 
-Both return a :class:`~routeopt.instances.paths.PathProblem` with ``queries`` random pairs drawn
+Both return a :class:`~routeopt.instances.paths.PathsProblem` with ``queries`` random pairs drawn
 in the largest (strongly) connected component.
 
 >>> p = road(100, seed=1)
@@ -28,9 +28,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import InputError
+from ...errors import InputError
 from .graph import Graph
-from .paths import PathProblem
+from .problem import PathsProblem
 
 __all__ = ["road", "chung_lu", "GRAPH_GENERATORS"]
 
@@ -55,19 +55,19 @@ def _number(name: str, value: Any, low: float, high: float) -> float:
     return float(value)
 
 
-def _with_queries(graph: Graph, rng: np.random.Generator, queries: int, name: str, source: str) -> PathProblem:
+def _with_queries(graph: Graph, rng: np.random.Generator, queries: int, name: str, source: str) -> PathsProblem:
     queries = int(_number("queries", queries, 0, 10_000_000))
     pool = graph.largest_component_nodes() if queries else np.arange(0)
     if queries and pool.size < 2:
         pool = np.arange(graph.num_nodes)
     s = pool[rng.integers(pool.size, size=queries)] if queries else []
     t = pool[rng.integers(pool.size, size=queries)] if queries else []
-    return PathProblem(graph, s, t, name=name, source=source)
+    return PathsProblem(graph, s, t, name=name, source=source)
 
 
 def road(n: int = 10_000, seed: int = 0, *, spacing: float = 100.0, removal: float = 0.25,
          diagonals: float = 0.05, arterial_every: int = 8, access: float = 0.3, interchange: float = 0.5,
-         one_way: float = 0.0, queries: int = 1) -> PathProblem:
+         one_way: float = 0.0, queries: int = 1) -> PathsProblem:
     """Hierarchical grid road network: metres (>= straight line) and seconds by road class.
 
     ``removal``: share of local streets dropped; ``diagonals``: share of cells given a diagonal
@@ -141,7 +141,7 @@ def road(n: int = 10_000, seed: int = 0, *, spacing: float = 100.0, removal: flo
 
 
 def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_degree: float = 10.0,
-             max_degree: float | None = None, weighted: bool = False, queries: int = 1) -> PathProblem:
+             max_degree: float | None = None, weighted: bool = False, queries: int = 1) -> PathsProblem:
     """Chung-Lu power-law graph (undirected; unit weights, or integer weights 1-10 if ``weighted``).
 
     ``exponent``: power-law exponent of the degree distribution (2.1-2.9 typical of social
@@ -168,4 +168,4 @@ def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_d
     return _with_queries(graph, rng, queries, f"chung-lu-n{n}-s{seed}", call)
 
 
-GRAPH_GENERATORS: dict[str, Callable[..., PathProblem]] = {"road": road, "chung-lu": chung_lu}
+GRAPH_GENERATORS: dict[str, Callable[..., PathsProblem]] = {"road": road, "chung-lu": chung_lu}
