@@ -15,26 +15,26 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
 from ..errors import InputError
-from ..instances.base import Problem
-from ..instances.io import load, save_solution
-from ..solvers.base import Result, Status
+from ..instances.io import save_solution
+from ..solvers.registry import GENERIC
 from ..solvers.registry import solve as solve_problem
-from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_STYLE, ClickException, UsageError, console,
-                     error_line, fmt_gap, fmt_number, fmt_time, one_line, output_path, positive_time,
-                     print_json, quiet_broken_pipe, report_exception, stdout_to_stderr)
+from . import flags
+from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, ClickException, UsageError, console, error_line,
+                     output_path, positive_time, print_json, quiet_broken_pipe, report_exception,
+                     stdout_to_stderr)
 from .balance import balance_app
 from .instances import describe_problem, instances_app
 from .network import network_app
 from .paths import paths_app
-from .solverinfo import solver_rows
-
-OK = (Status.OPTIMAL, Status.FEASIBLE)
+from .solverinfo import solver_row, solver_rows
+from .summary import OK, summary_panel
 
 
 class RouteoptGroup(typer.core.TyperGroup):
@@ -110,122 +110,80 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 # --------------------------------------------------------------------------- solve
 @app.command()
 def solve(
-    file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False,
-                                         help="Instance: .vrp .tsp .atsp (TSPLIB/CVRPLIB), .txt (Solomon, "
-                                              "ORTEC) or .json.")],
-    solver: Annotated[str, typer.Option("--solver", "-s", help="Solver name (see 'routeopt solvers') or "
-                                                               "auto: the first that supports the instance.")] = "auto",
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="Seconds the solver may run.")] = 10.0,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
-    threads: Annotated[int, typer.Option(min=1, help="Threads the solver may use.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing "
-                                                         "else.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE.sol|FILE.json",
+    file: Annotated[Optional[Path], typer.Argument(
+        metavar="[FILE]", show_default=False,
+        help="Instance of any family: .vrp .tsp .atsp .txt (VRP), .gr .edges .osm .graphml (paths), "
+             ".npz (balance), .json (any).")] = None,
+    generate: flags.Generate = None,
+    param: flags.Params = None,
+    solver: flags.Solver = "auto",
+    time_limit: flags.TimeLimit = flags.DEFAULT_TIME_LIMIT,
+    seed: flags.Seed = 0,
+    threads: flags.Threads = 1,
+    option: flags.Options = None,
+    as_json: flags.AsJson = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE.json|FILE.sol",
                                                 help="Write the solution (only when a feasible one was "
-                                                     "found).")] = None,
+                                                     "found): .json for every family, .sol for VRP.")] = None,
+    plot: flags.Plot = None,
 ) -> None:
-    """Solve one instance and report the answer as scored by the instance itself.
+    """Solve one instance of any family and report the answer as scored by the instance itself.
 
     Exits 0 for OPTIMAL or FEASIBLE, 1 when no feasible answer came back, 2 for bad input.
     """
     time_limit = positive_time(time_limit)
-    out = output_path(out, (".sol", ".json"), "--out")
-    problem = load(file)
-    if out is not None and out.suffix.lower() == ".sol" and len(getattr(problem, "vehicle_types", ())) > 1:
-        raise InputError(f"{problem.name} has {len(problem.vehicle_types)} vehicle types and the .sol "
-                         f"format has none; write the solution as .json", path=out)
+    out = output_path(out, (".json", ".sol"), "--out")
+    plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
+    options = flags.parse_pairs(option, "--option")
+    problem = flags.load_or_generate(file, generate, param)
+    if out is not None and out.suffix.lower() == ".sol":
+        if problem.family != "vrp":
+            raise InputError(f".sol holds VRP solutions, not {problem.family}; write the solution as .json", path=out)
+        if len(problem.vehicle_types) > 1:
+            raise InputError(f"{problem.name} has {len(problem.vehicle_types)} vehicle types and the .sol "
+                             f"format has none; write the solution as .json", path=out)
+    kw = dict(time_limit=time_limit, seed=seed, threads=threads, **options)
     if as_json:
         with stdout_to_stderr():
-            result = solve_problem(problem, solver, time_limit=time_limit, seed=seed, threads=threads)
+            result = solve_problem(problem, solver, **kw)
     else:
-        with console(stderr=True).status(Text(f"solving {problem.name} with {solver} ({time_limit:g} s) ...")):
-            result = solve_problem(problem, solver, time_limit=time_limit, seed=seed, threads=threads)
-    written = None
-    if out is not None and result.status in OK and result.solution is not None:
-        written = save_solution(result.solution, out, problem)
+        with console(stderr=True).status(Text(f"solving {problem.name} ({problem.size_text}) with {solver} "
+                                              f"({time_limit:g} s) ...")):
+            result = solve_problem(problem, solver, **kw)
+    written: dict[str, Path] = {}
+    if result.status in OK and result.solution is not None:
+        if out is not None:
+            written["solution"] = save_solution(result.solution, out, problem)
+        if plot is not None:
+            result.solution.plot(problem, plot)
+            written["plot"] = plot
     if as_json:
         data = result.to_dict()
         data["solver_version"] = result.metadata.get("solver_version")
         data["instance"] = describe_problem(problem)
+        data["options"] = options
         data["time_limit"], data["seed"], data["threads"] = time_limit, seed, threads
-        data["out"] = None if written is None else str(written)
+        data["out"] = None if "solution" not in written else str(written["solution"])
+        data["plot"] = None if "plot" not in written else str(written["plot"])
         print_json(data)
     else:
-        console().print(_summary(problem, result, solver, time_limit, written))
+        console().print(summary_panel(problem, result, solver, time_limit, written))
     if result.status not in OK:
         raise typer.Exit(EXIT_NO_ANSWER)
-
-
-def _summary(problem: Problem, result: Result, asked: str, time_limit: float, written: Path | None) -> Panel:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", justify="right")
-    grid.add_column()
-    info = describe_problem(problem)
-    grid.add_row("instance", Text(problem.name) + Text(f"  ({info['source']})" if info.get("source") else "",
-                                                       style="dim"))
-    shape = f"{problem.variant} · {problem.size} clients"
-    if "num_nodes" in info:
-        shape += f" · {info['num_nodes']} nodes · {info['num_depots']} depot(s)"
-    grid.add_row("variant", shape)
-    if info.get("features"):
-        grid.add_row("features", ", ".join(info["features"]))
-    version = result.metadata.get("solver_version")
-    who = Text(result.solver) + Text(f" {version}" if version else "", style="dim")
-    if asked == "auto":
-        who += Text("  (chosen by auto)", style="dim")
-    grid.add_row("solver", who)
-    status = str(result.status)
-    grid.add_row("status", Text(status, style=STATUS_STYLE.get(status, "")))
-    grid.add_row("objective", Text(fmt_number(result.objective), style="bold"))
-    if problem.best_known is not None:
-        gap = result.gap
-        style = "green" if gap is not None and gap <= 1e-6 else ("yellow" if gap is not None else "")
-        grid.add_row("best known", Text(fmt_number(problem.best_known)) + Text("   gap ")
-                     + Text(fmt_gap(gap), style=style))
-    else:
-        grid.add_row("best known", Text("unknown", style="dim"))
-    if result.bound is not None:
-        grid.add_row("bound", f"{fmt_number(result.bound)}   proved gap {fmt_gap(result.proved_gap)}")
-    grid.add_row("runtime", f"{fmt_time(result.runtime)} (limit {time_limit:g} s)")
-    if result.solution is not None:
-        grid.add_row("vehicles", _vehicles(problem, result))
-        details = problem.evaluate(result.solution).details
-        parts = [f"{key.replace('_', ' ')} {fmt_number(details[key])}"
-                 for key in ("distance", "fixed_cost", "prizes_missed", "preference") if details.get(key)]
-        if len(parts) > 1:
-            grid.add_row("breakdown", " · ".join(parts))
-    if result.violations:
-        shown = result.violations[:8]
-        lines = Text("\n").join(Text(f"{v.kind}: {v.message}", style="red") for v in shown)
-        if len(result.violations) > len(shown):
-            lines += Text(f"\n... and {len(result.violations) - len(shown)} more", style="red")
-        grid.add_row(Text("violations", style="bold red"), lines)
-    if result.message:
-        grid.add_row("message", Text(one_line(result.message), style="yellow" if result.status not in OK else "dim"))
-    if written is not None:
-        grid.add_row("solution", str(written))
-    border = "green" if result.status in OK else "red"
-    return Panel(grid, title="routeopt solve", title_align="left", border_style=border, expand=False)
-
-
-def _vehicles(problem: Problem, result: Result) -> str:
-    details = problem.evaluate(result.solution).details
-    types = getattr(problem, "vehicle_types", None)
-    used = details.get("vehicles_by_type")
-    if not types or used is None:
-        return str(details.get("routes", "-"))
-    if len(types) == 1:
-        return f"{used[0]} of {types[0].count}"
-    return ", ".join(f"{vt.name or f'type {k}'} {u}/{vt.count}" for k, (vt, u) in enumerate(zip(types, used)))
 
 
 # --------------------------------------------------------------------------- solvers
 @app.command()
 def solvers(
+    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", show_default=False,
+                                                  help="One solver: its options and what it supports.")] = None,
     family: Annotated[Optional[str], typer.Option(help="Only solvers of this problem family (e.g. vrp).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List every registered solver: what it solves, its kind, library version and limits."""
+    """List every registered solver (what it solves, its kind, library version and limits), or one
+    solver's options."""
+    if name is not None:
+        return _one_solver(name, as_json)
     rows = solver_rows()
     families = sorted({r["family"] for r in rows if r.get("family")})
     if family is not None:
@@ -236,23 +194,66 @@ def solvers(
     if as_json:
         print_json(rows)
         return
-    table = Table(title="registered solvers", title_justify="left", show_lines=False)
-    for name, kw in (("name", {"style": "bold"}), ("family", {}), ("kind", {}), ("version", {}),
-                     ("supports", {"overflow": "fold"}), ("max size", {"justify": "right"}),
-                     ("description", {"overflow": "fold"})):
-        table.add_column(name, **kw)
+    table = Table(title="registered solvers ('routeopt solvers NAME' shows one with its options)",
+                  title_justify="left", show_lines=False)
+    for col, kw in (("name", {"style": "bold"}), ("family", {}), ("kind", {}), ("version", {}),
+                    ("supports", {"overflow": "fold"}), ("max size", {"justify": "right"}),
+                    ("options", {"overflow": "fold"}), ("description", {"overflow": "fold"})):
+        table.add_column(col, **kw)
     for r in rows:
         if r.get("error"):
-            table.add_row(r["name"], r.get("family") or "-", "-", "-", "-", "-",
+            table.add_row(r["name"], r.get("family") or "-", "-", "-", "-", "-", "-",
                           Text(f"unavailable: {r['error']}", style="red"))
             continue
-        version: str | Text = r.get("version") or ("built-in" if not r.get("library")
-                                                   else Text("not installed", style="yellow"))
-        table.add_row(r["name"], r["family"], r["kind"], version,
+        table.add_row(r["name"], r["family"], r["kind"], _version_text(r),
                       ", ".join(r["supports"]) or "-",
-                      "-" if r.get("max_size") is None else str(r["max_size"]),
+                      "-" if r.get("max_size") is None else f"{r['max_size']:,}",
+                      ", ".join(o["name"] for o in r.get("options", [])) or "-",
                       r.get("description") or "")
     console().print(table)
+    generic = ", ".join(f"{g} ({' / '.join(v.values())})" for g, v in GENERIC.items())
+    console().print(Text(f"by family: {generic}", style="dim"))
+
+
+def _version_text(row: dict[str, Any]) -> str | Text:
+    return row.get("version") or ("built-in" if not row.get("library") else Text("not installed", style="yellow"))
+
+
+def _one_solver(name: str, as_json: bool) -> None:
+    if name in GENERIC:
+        names = list(GENERIC[name].values())
+        if as_json:
+            print_json([solver_row(n) for n in names])
+            return
+        console().print(Text(f"'{name}' is the method of several families; the problem's family picks one: "
+                             + ", ".join(f"{fam} -> {n}" for fam, n in GENERIC[name].items())))
+        for n in names:
+            _one_solver(n, False)
+        return
+    row = solver_row(name)
+    if as_json:
+        print_json(row)
+        return
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", justify="right")
+    grid.add_column()
+    grid.add_row("family", f"{row['family']} (instances measured in {row['size_unit']})")
+    grid.add_row("kind", row["kind"])
+    grid.add_row("library", _version_text(row) if row.get("library") else "built-in")
+    grid.add_row("supports", ", ".join(row["supports"]) or "the plain problem")
+    grid.add_row("max size", "-" if row.get("max_size") is None else f"{row['max_size']:,} {row['size_unit']}")
+    grid.add_row("description", row.get("description") or "")
+    opts = Table(title="options (-O KEY=VALUE on the command line, KEY=VALUE in routeopt.solve)",
+                 title_justify="left", show_edge=False)
+    for col in ("option", "type", "default", "range", "help"):
+        opts.add_column(col, overflow="fold", style="bold" if col == "option" else None)
+    for o in row["options"]:
+        opts.add_row(o["name"], o["type"], "auto" if o["default"] is None else str(o["default"]),
+                     o["range"] or "-", o["help"])
+    if not row["options"]:
+        opts.add_row("(none)", "", "", "", "")
+    console().print(Panel(Group(grid, Text(""), opts), title=Text(f"solver {row['name']}"), title_align="left",
+                          expand=False))
 
 
 # --------------------------------------------------------------------------- demo and benchmark

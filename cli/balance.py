@@ -1,26 +1,25 @@
-"""``routeopt balance``: MoE token-to-expert load balancing: solve one batch, simulate a stream, bench.
+"""``routeopt balance``: what only MoE load balancing has: a stream simulator and the benchmark grid.
+One batch is solved like any instance: ``routeopt solve --generate balance-zipf -p n=4096 -p m=64 -s bip``.
 
-    routeopt balance solve --generate balance-zipf --n 4096 --m 64 --k 2 --solver bip
-    routeopt balance simulate --kind balance-drift --n 4096 --m 64 --k 2 --steps 50
+    routeopt balance simulate -g balance-drift --n 4096 --m 64 --k 2 --steps 50 -s bip,lossfree
     routeopt balance bench --quick
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from ..errors import InputError
-from .common import EXIT_NO_ANSWER, console, fmt_number, print_json, stdout_to_stderr
+from .common import console, print_json
 
 balance_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
-                          help="MoE load balancing: solve a batch, simulate a stream, benchmark the methods.")
+                          help="MoE load balancing: simulate a stream of batches, benchmark the methods "
+                               "(one batch: 'routeopt solve --generate balance-zipf').")
 
-_KIND = typer.Option("--kind", "--generate", "-g", help="Generator: balance-gaussian, balance-zipf, "
-                                                         "balance-hot, balance-drift.")
+_KIND = typer.Option("--generate", "-g", metavar="KIND", help="Generator: balance-gaussian, balance-zipf, "
+                                                              "balance-hot, balance-drift.")
 
 
 def _threads() -> None:
@@ -39,66 +38,6 @@ def _f(x, digits: int = 4) -> str:
 
 def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.2f}%"
-
-
-@balance_app.command()
-def solve(
-    file: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A balance instance (.json); "
-                                                   "or use --generate.", show_default=False)] = None,
-    kind: Annotated[Optional[str], _KIND] = None,
-    n: Annotated[int, typer.Option("--n", min=1, help="Tokens (with --generate).")] = 1024,
-    m: Annotated[int, typer.Option("--m", min=1, help="Experts (with --generate).")] = 16,
-    k: Annotated[int, typer.Option("--k", min=1, help="Experts per token (with --generate).")] = 2,
-    capacity_factor: Annotated[float, typer.Option(help="Expert capacity = ceil(c k n / m).")] = 1.0,
-    devices: Annotated[int, typer.Option(min=0, help="Devices the experts are placed on (0: none).")] = 0,
-    seed: Annotated[int, typer.Option(min=0, help="Generator seed.")] = 0,
-    solver: Annotated[str, typer.Option("--solver", "-s", help="bip, balance-milp, greedy, expert-choice, "
-                                        "sinkhorn, lossfree, llep, auto.")] = "auto",
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="Seconds the solver may run.")] = 10.0,
-    device: Annotated[str, typer.Option(help="torch device of the routers (cpu, cuda).")] = "cpu",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE.json",
-                                                help="Write the solution.")] = None,
-) -> None:
-    """Solve one batch (a file or a generated one) and print the problem's own evaluation."""
-    from ..instances.io import load, save_solution
-    from ..instances.generate import generate
-    from ..solvers.registry import solve as solve_problem
-
-    _threads()
-    if (file is None) == (kind is None):
-        raise InputError("give either FILE or --generate KIND")
-    problem = (load(file) if file is not None else
-               generate(kind, n, seed, m=m, k=k, capacity_factor=capacity_factor, devices=devices))
-    if problem.family != "balance":
-        raise InputError(f"not a balance instance (family {problem.family!r})", path=file)
-    options = {} if solver == "balance-milp" else {"device": device}
-    with stdout_to_stderr():
-        r = solve_problem(problem, solver, time_limit=time_limit, seed=seed, **options)
-    if out is not None and r.solution is not None:
-        save_solution(r.solution, out, problem)
-    meta = r.metadata
-    info = {"instance": problem.name, "solver": r.solver, "status": str(r.status), "objective": r.objective,
-            "bound": r.bound, "score_ratio": meta.get("score_ratio"), "max_vio": meta.get("max_vio"),
-            "raw_max_vio": meta.get("raw_max_vio"), "capacity": problem.capacity,
-            "device_max_vio": meta.get("device_max_vio_after", meta.get("device_max_vio")),
-            "runtime": r.runtime, "violations": [v.message for v in r.violations], "message": r.message}
-    if as_json:
-        print_json(info)
-    else:
-        t = Table(title=f"{problem.name}: n={problem.num_tokens} m={problem.num_experts} k={problem.k} "
-                        f"capacity={problem.capacity}")
-        for col in ("solver", "status", "objective", "bound", "score kept", "MaxVio", "raw MaxVio",
-                    "device MaxVio", "time"):
-            t.add_column(col)
-        t.add_row(r.solver, str(r.status), fmt_number(r.objective, 4), fmt_number(r.bound, 4),
-                  _f(info["score_ratio"]), _f(info["max_vio"]), _f(info["raw_max_vio"]),
-                  _f(info["device_max_vio"]), f"{r.runtime:.3f}s")
-        console().print(t)
-        for v in r.violations:
-            console().print(f"violation: {v.message}")
-    if r.status.value not in ("OPTIMAL", "FEASIBLE"):
-        raise typer.Exit(EXIT_NO_ANSWER)
 
 
 def _sim_table(title: str, rows: list[dict]) -> Table:
@@ -122,9 +61,10 @@ def simulate(
     steps: Annotated[int, typer.Option(min=1, help="Batches.")] = 50,
     warmup: Annotated[int, typer.Option(min=0, help="Steps left out of the after-warm-up figures.")] = 10,
     capacity_factor: Annotated[float, typer.Option(help="Expert capacity = ceil(c k n / m).")] = 1.0,
-    methods: Annotated[Optional[str], typer.Option(help="Comma-separated: topk, bip, bip-causal, bip-causal-raw, lossfree, "
-                                                   "sinkhorn, greedy, expert-choice (default: all).")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Stream seed.")] = 0,
+    methods: Annotated[Optional[str], typer.Option("--solvers", "-s", help="Comma-separated: topk, bip, bip-causal, "
+                                                   "bip-causal-raw, lossfree, sinkhorn, greedy, expert-choice "
+                                                   "(default: all).")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Stream seed.")] = 0,
     device: Annotated[str, typer.Option(help="torch device (cpu, cuda).")] = "cpu",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -164,7 +104,7 @@ def bench(
     steps: Annotated[int, typer.Option(min=1, help="Batches per cell.")] = 20,
     warmup: Annotated[int, typer.Option(min=0, help="Steps left out of the after-warm-up figures.")] = 10,
     device: Annotated[str, typer.Option(help="torch device (cpu, cuda).")] = "cpu",
-    milp_time: Annotated[float, typer.Option(help="Seconds for each exact MILP.")] = 60.0,
+    milp_time: Annotated[float, typer.Option("--time-limit", "-t", help="Seconds for each exact MILP.")] = 60.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """The benchmark grid n in {4096, 32768}, m in {16, 64, 256}, k in {1, 2, 8} (or --quick)."""

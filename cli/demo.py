@@ -1,17 +1,21 @@
-"""``routeopt demo``: generate one instance of every VRP variant, then compare every solver on them.
+"""``routeopt demo``: generate one instance of every VRP variant, compare every solver on them, then
+solve one instance of each other family and draw every answer.
 
 The main job in miniature: generated instances are written in the project's formats, read back,
 and run through :func:`routeopt.compare` (each run in its own process, every answer scored by the
 instance); the tables go to stdout and a Markdown report, a CSV and a performance profile to DIR.
+A picture of one answer per family (routes, a path with its alternatives, expert loads, link loads)
+goes to DIR/plots.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
@@ -19,12 +23,18 @@ from ..instances.base import Problem
 from ..instances.io import load, save
 from ..instances.generate import generate
 from ..solvers.compare import compare as run_compare
-from .common import console, positive_time
+from .common import console, fmt_number, positive_time
 from .compare import parse_solvers
 
 # kind, clients, seed offset: the demo's instances (``--n`` replaces every size)
 DEMO_SET = [("cvrp", 50, 0), ("cvrp", 100, 1), ("vrptw", 50, 0), ("tsp", 50, 0),
             ("hfvrp", 50, 0), ("mdvrp", 50, 0), ("pvrp", 50, 0)]
+# one instance of each family, the solver that answers it, and the file it is saved as
+PICTURES = [("cvrp", {"n": 100}, "pyvrp", "cvrp.vrp"),
+            ("road", {"n": 2500, "queries": 1, "alternatives": 3}, "plateau", "road.gr"),
+            ("balance-hot", {"n": 2048, "m": 16, "k": 2, "devices": 4}, "bip", "moe.npz"),
+            ("leafspine", {"traffic": "ring", "leaves": 8, "spines": 4, "hosts_per_leaf": 4}, "split",
+             "fabric.json")]
 
 
 def demo(
@@ -64,8 +74,34 @@ def demo(
     report.to_markdown(out / "report.md")
     written = [out / "report.md", report.to_csv(out / "runs.csv"), report.plot(out / "profile.png")]
     c.print(Text.assemble(("instances and report in ", "dim"), (str(out), "bold"),
-                          (f" ({', '.join(p.name for p in written)})", "dim"),
-                          ("; try: ", "dim"), f"routeopt solve {paths[1]} --time-limit 5"))
+                          (f" ({', '.join(p.name for p in written)})", "dim")))
+    pictures = draw_answers(out / "plots", seed, time_limit)
+    table = Table(title="one answer per family, drawn", title_justify="left")
+    for col in ("family", "instance", "solver", "status", "objective", "picture"):
+        table.add_column(col)
+    for problem, result, png in pictures:
+        table.add_row(problem.family, f"{problem.name} ({problem.size_text})", result.solver, str(result.status),
+                      fmt_number(result.objective, 4), str(png))
+    c.print(table)
+    c.print(Text.assemble(("try: ", "dim"), f"routeopt solve {paths[1]} --time-limit 5 --plot routes.png"))
+
+
+def draw_answers(folder: Path, seed: int, time_limit: float) -> list[tuple[Problem, Any, Path]]:
+    """Solve one instance of every family (saved beside its picture) and draw each answer."""
+    from ..solvers.registry import solve
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for kind, params, solver, filename in PICTURES:
+        params = dict(params)
+        problem = generate(kind, params.pop("n", None), seed, **params)
+        save(problem, folder / filename)
+        result = solve(problem, solver, time_limit=time_limit, seed=seed)
+        png = folder / f"{Path(filename).stem}.png"
+        if result.solution is not None:
+            result.solution.plot(problem, png)
+        out.append((problem, result, png))
+    return out
 
 
 def _save_instance(problem: Problem, folder: Path) -> Path:

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
 from ..instances.base import Problem
-from ..instances.io import load, save
-from ..instances.vrp.generate import GENERATORS
+from ..instances.generate import KINDS, kind_info
 from ..instances.generate import generate as generate_problem
-from ..instances.params import generator_params
-from .common import console, fmt_number, print_json
-
-
-def _first_line(fn: Any) -> str:
-    doc = inspect.getdoc(fn) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
-
-
-_KINDS_HELP = "\n\n".join(f"[bold]{kind}[/bold]: {escape(_first_line(fn))}" for kind, fn in GENERATORS.items())
+from ..instances.io import OUTPUT_SUFFIXES, load, save
+from . import flags
+from .common import console, fmt_number, output_path, print_json
 
 instances_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                             help="Inspect instance files and generate seeded instances.")
@@ -37,7 +27,7 @@ instances_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
 def describe_problem(problem: Problem, *, full: bool = False) -> dict[str, Any]:
     """Name, variant, size, features, fleet and conventions of ``problem`` as plain data."""
     info: dict[str, Any] = {"name": problem.name, "family": problem.family, "variant": problem.variant,
-                            "size": problem.size, "features": sorted(problem.features),
+                            "size": problem.size, "size_unit": problem.size_unit, "features": sorted(problem.features),
                             "best_known": problem.best_known, "source": getattr(problem, "source", None)}
     if hasattr(problem, "num_nodes"):
         info.update(num_nodes=problem.num_nodes, num_clients=problem.num_clients,
@@ -76,7 +66,7 @@ def show(
     if "num_nodes" in info:
         grid.add_row("nodes", f"{info['num_nodes']} ({info['num_clients']} clients, {info['num_depots']} depot(s))")
     else:
-        grid.add_row("size", str(problem.size))
+        grid.add_row("size", problem.size_text)
     grid.add_row("features", ", ".join(info["features"]) or "-")
     if "convention" in info:
         precision = info["precision"]
@@ -111,65 +101,56 @@ def show(
                           expand=False))
 
 
-def _parse_params(pairs: list[str]) -> dict[str, Any]:
-    """``key=value`` strings as keyword arguments; numbers become int/float, ``none`` None."""
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key, raw = key.strip().replace("-", "_"), raw.strip()
-        if not sep or not key:
-            raise InputError(f"--param expects key=value, got {pair!r}", field="--param")
-        if key in params:
-            raise InputError(f"--param {key} given twice", field="--param")
-        value: Any = raw
-        if raw.lower() in ("none", "null"):
-            value = None
-        else:
-            for convert in (int, float):
-                try:
-                    value = convert(raw)
-                    break
-                except ValueError:
-                    pass
-        params[key] = value
-    return params
-
-
-@instances_app.command(help="Generate a seeded instance and save it (.vrp when the format can hold it, "
-                            "else .json).\n\nKinds:\n\n" + _KINDS_HELP)
+@instances_app.command(help="Generate a seeded instance of any family and save it: .vrp (VRPs CVRPLIB can "
+                            "hold), .gr (paths graphs), .npz (balance) or .json (every family).\n\n"
+                            "See 'routeopt instances kinds' for the kinds and their parameters.")
 def generate(
     kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False,
-                                        help=f"One of: {', '.join(GENERATORS)}.")],
+                                        help=f"One of: {', '.join(KINDS)}.")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", show_default=False,
-                                      help="Where to write: .vrp (CVRPLIB) or .json.")],
-    n: Annotated[int, typer.Option("--n", "-n", help="Clients (cities for tsp/atsp).")] = 50,
+                                      help="Where to write: .json, .vrp, .gr or .npz.")],
+    n: Annotated[Optional[int], typer.Option("--n", "-n", help="Size: what it counts depends on the kind "
+                                             "(clients, nodes, tokens, participating hosts).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same arguments give the same instance.")] = 0,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
-                                                       help="A generator parameter; repeat for more "
-                                                            "(see 'routeopt instances kinds').")] = None,
+    param: flags.Params = None,
 ) -> None:
-    problem = generate_problem(kind, n=n, seed=seed, **_parse_params(param or []))
+    out = output_path(out, tuple(OUTPUT_SUFFIXES), "--out")
+    info = kind_info(kind)
+    family = OUTPUT_SUFFIXES[out.suffix.lower()]
+    if family is not None and family != info.family:
+        raise InputError(f"{out.suffix} files hold {family} instances and {info.name} makes {info.family} "
+                         f"ones; write .json", path=out)
+    problem = generate_problem(kind, n=n, seed=seed, **flags.parse_pairs(param, "--param"))
     path = save(problem, out)
     c = console()
-    c.print(Text.assemble("wrote ", (str(path), "bold"), f": {problem.name}, {problem.variant}, "
-                                                          f"{problem.size} clients"))
+    c.print(Text.assemble("wrote ", (str(path), "bold"), f": {problem.name}, {problem.family} {problem.variant}, "
+                                                          f"{problem.size_text}"))
     if getattr(problem, "source", None):
         c.print(Text(f"  {problem.source}", style="dim"))
 
 
+def _n_text(row: dict[str, Any]) -> str:
+    default = "all" if row["default_n"] is None else f"{row['default_n']:,}"
+    return f"{row['n']} ({default})"
+
+
 @instances_app.command()
 def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False) -> None:
-    """The generator kinds, what each makes, and their parameters."""
-    rows = [{"kind": kind, "description": _first_line(fn), "params": generator_params(fn)}
-            for kind, fn in GENERATORS.items()]
+    """The generator kinds of every family, what each makes, what n counts, and their parameters."""
+    rows = [{"kind": k.name, "family": k.family, "description": k.description, "n": k.n_means,
+             "default_n": k.default_n, "params": k.params()} for k in KINDS.values()]
     if as_json:
         print_json(rows)
         return
-    table = Table(title="instance generators (routeopt instances generate KIND --n N --seed S --out FILE)",
+    table = Table(title="instance generators (routeopt instances generate KIND --n N --seed S -p KEY=VALUE "
+                        "--out FILE; routeopt solve --generate KIND -p n=N -p KEY=VALUE)",
                   title_justify="left")
     table.add_column("kind", style="bold")
+    table.add_column("family")
     table.add_column("what", overflow="fold")
+    table.add_column("n counts", overflow="fold")
     table.add_column("--param keys", overflow="fold")
     for r in rows:
-        table.add_row(r["kind"], r["description"], ", ".join(r["params"]) or "-")
+        table.add_row(r["kind"], r["family"], r["description"], _n_text(r),
+                      ", ".join(r["params"]) or "-")
     console().print(table)

@@ -1,7 +1,8 @@
-"""``routeopt network``: solve a fabric routing instance, or benchmark the routing methods.
+"""``routeopt network``: what only packet routing has: instances from topology files, and the benchmark.
+Instances are solved like any other: ``routeopt solve net.json -s split`` or
+``routeopt solve --generate leafspine -p leaves=16 -p spines=16 -p hosts_per_leaf=16 -s split``.
 
-    routeopt network solve --topology leafspine --leaves 16 --spines 16 --hosts 16 --traffic all-to-all --solver split
-    routeopt network solve wan.edges --traffic-file tm.csv --solver spray
+    routeopt network build wan.edges --traffic-file tm.csv --out wan.json
     routeopt network bench --quick
 """
 
@@ -16,99 +17,47 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from ..instances.network.problem import NetworkProblem
 from ..solvers.base import Status
 from ..solvers.registry import solve as solve_problem
-from .common import STATUS_STYLE, console, fmt_number, fmt_time, print_json
+from .common import STATUS_STYLE, console, fmt_number, fmt_time, output_path, print_json
 
 network_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
-                          help="Packet routing in datacenter fabrics: ECMP, ideal spraying (LP), minimal splitting.")
+                          help="Packet routing in datacenter fabrics: instances from topology files, the benchmark "
+                               "(one instance: 'routeopt solve --generate leafspine').")
 
-METHODS = ("spray", "split", "netgreedy", "ecmp", "netmilp")
 FABRIC_ONLY = 1e6       # host-link capacity in the benchmark: the fabric, not the NICs, is measured
 
 
-def build(file: Path | None, topology: str | None, *, leaves: int, spines: int, hosts: int, k: int,
-          traffic: str | None, traffic_file: Path | None, participants: int | None, seed: int,
-          oversubscription: float = 1.0, host_capacity: float = 1.0) -> NetworkProblem:
-    """The instance the options describe: a .json instance, a topology file, or a generated fabric."""
-    from ..instances.network.generate import generate_network, traffic as make_traffic
+@network_app.command()
+def build(
+    topology: Annotated[Path, typer.Argument(metavar="TOPOLOGY", show_default=False,
+                                             help="Topology file: edge list (.edges .txt .csv) or .graphml.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE.json", show_default=False,
+                                      help="Where to write the network instance.")],
+    traffic: Annotated[Optional[str], typer.Option(help="A collective among the hosts: all-to-all, ring, "
+                                                        "permutation or incast.")] = None,
+    traffic_file: Annotated[Optional[Path], typer.Option(help="Traffic matrix CSV: source,destination,size.")] = None,
+    participants: Annotated[Optional[int], typer.Option(min=2, help="Hosts taking part in --traffic "
+                                                                     "(default: all).")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the participants' placement.")] = 0,
+) -> None:
+    """Make a network instance from a topology file and its traffic, to solve or compare like any other
+    (fabrics are generated directly: 'routeopt instances generate leafspine --out net.json')."""
+    from ..instances.io import save
+    from ..instances.network.generate import traffic as make_traffic
     from ..instances.network.io import read_topology, read_traffic
 
-    if (file is None) == (topology is None):
-        raise InputError("give either FILE or --topology (leafspine or fattree), not both or neither")
-    if topology is not None:
-        word = topology.strip().lower().replace("-", "")
-        params: dict[str, Any] = ({"leaves": leaves, "spines": spines, "hosts_per_leaf": hosts,
-                                   "oversubscription": oversubscription, "host_capacity": host_capacity}
-                                  if word == "leafspine" else {"k": k, "host_capacity": host_capacity})
-        net = generate_network(word, seed, traffic=traffic or "all-to-all", hosts=participants, **params)
-        if traffic_file is not None:
-            net = net.with_flows(read_traffic(traffic_file, net), net.name)
-        return net
-    if file.suffix.lower() == ".json":
-        from ..instances.io import load
-        net = load(file)
-        if not isinstance(net, NetworkProblem):
-            raise InputError(f"a {net.family} instance, not a network one", path=file)
-        return net
-    net = read_topology(file)
+    out = output_path(out, (".json",), "--out")
+    if (traffic is None) == (traffic_file is None):
+        raise InputError("give --traffic PATTERN or --traffic-file CSV (one of them)")
+    net = read_topology(topology)
     if traffic_file is not None:
-        return net.with_flows(read_traffic(traffic_file, net), net.name)
-    if traffic is None:
-        raise InputError("a topology file needs --traffic PATTERN or --traffic-file CSV", path=file)
-    flows = make_traffic(net, traffic, hosts=participants, seed=seed)
-    return net.with_flows(flows, f"{net.name}-{traffic}")
-
-
-@network_app.command()
-def solve(
-    file: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", show_default=False,
-                                                   help="Instance .json, or a topology (.edges .txt .csv .graphml).")] = None,
-    topology: Annotated[Optional[str], typer.Option(help="Generate a fabric: leafspine or fattree.")] = None,
-    leaves: Annotated[int, typer.Option(min=1, help="Leaf-spine: leaves.")] = 4,
-    spines: Annotated[int, typer.Option(min=1, help="Leaf-spine: spines.")] = 4,
-    hosts: Annotated[int, typer.Option(min=1, help="Leaf-spine: hosts per leaf.")] = 4,
-    k: Annotated[int, typer.Option(min=2, help="Fat-tree: k (even).")] = 4,
-    oversubscription: Annotated[float, typer.Option(help="Leaf-spine: host bandwidth over uplink bandwidth.")] = 1.0,
-    traffic: Annotated[Optional[str], typer.Option(help="all-to-all, ring, permutation or incast.")] = None,
-    traffic_file: Annotated[Optional[Path], typer.Option(help="Traffic matrix CSV: source,destination,size.")] = None,
-    participants: Annotated[Optional[int], typer.Option(help="Hosts taking part (default: all).")] = None,
-    solver: Annotated[str, typer.Option("--solver", "-s", help=f"One of {', '.join(METHODS)} or auto.")] = "auto",
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="Seconds the solver may run.")] = 60.0,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the traffic placement and of ECMP hashing.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (without the routing).")] = False,
-) -> None:
-    """Route the flows of one instance and print the congestion the instance itself measures."""
-    net = build(file, topology, leaves=leaves, spines=spines, hosts=hosts, k=k, traffic=traffic,
-                traffic_file=traffic_file, participants=participants, seed=seed, oversubscription=oversubscription)
-    result = solve_problem(net, solver, time_limit=time_limit, seed=seed)
-    meta = {k_: v for k_, v in result.metadata.items() if k_ != "link_load"}
-    if as_json:
-        data = result.to_dict()
-        data["solution"], data["metadata"] = None, meta
-        data["instance"] = {"name": net.name, "nodes": len(net.nodes), "links": len(net.links), "flows": net.size}
-        print_json(data)
+        net = net.with_flows(read_traffic(traffic_file, net), net.name)
     else:
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold cyan", justify="right")
-        grid.add_column()
-        grid.add_row("instance", f"{net.name} · {len(net.nodes)} nodes · {len(net.links)} links · {net.size} flows")
-        grid.add_row("solver", result.solver)
-        grid.add_row("status", Text(str(result.status), style=STATUS_STYLE.get(str(result.status), "")))
-        grid.add_row("max congestion", Text(fmt_number(result.objective, 4), style="bold"))
-        if result.bound is not None:
-            grid.add_row("lower bound", fmt_number(result.bound, 4))
-        for key in ("max_congestion_link", "subflows_per_flow", "congestion_mean", "congestion_max"):
-            if key in meta:
-                value = meta[key]
-                grid.add_row(key.replace("_", " "), fmt_number(value, 3) if isinstance(value, float) else str(value))
-        grid.add_row("runtime", fmt_time(result.runtime))
-        for v in result.violations[:5]:
-            grid.add_row(Text("violation", style="red"), v.message)
-        console().print(grid)
-    if result.status not in (Status.OPTIMAL, Status.FEASIBLE):
-        raise typer.Exit(1)
+        net = net.with_flows(make_traffic(net, traffic, hosts=participants, seed=seed), f"{net.name}-{traffic}")
+    path = save(net, out)
+    console().print(Text.assemble("wrote ", (str(path), "bold"), f": {net.name}, {len(net.nodes)} nodes, "
+                                                                  f"{len(net.links)} links, {net.size_text}"))
 
 
 def settings(quick: bool, max_hosts: int) -> list[tuple[str, dict[str, Any]]]:
@@ -132,10 +81,10 @@ def settings(quick: bool, max_hosts: int) -> list[tuple[str, dict[str, Any]]]:
 @network_app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="Small fabrics only (seconds).")] = False,
-    solvers: Annotated[str, typer.Option(help="Comma-separated methods.")] = "spray,split,netgreedy,ecmp,netmilp",
+    solvers: Annotated[str, typer.Option("--solvers", "-s", help="Comma-separated methods.")] = "spray,split,network-greedy,ecmp,network-milp",
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="Seconds per run.")] = 120.0,
     max_hosts: Annotated[int, typer.Option(help="All-to-all among at most this many hosts (flows grow as n^2).")] = 256,
-    seed: Annotated[int, typer.Option(min=0, help="Placement and hashing seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Placement and hashing seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """Each method's maximum link congestion over the LP optimum, sub-flows per flow, solve time.

@@ -1,10 +1,11 @@
-"""``routeopt paths``: shortest paths, distance matrices and alternative routes on road and social graphs.
+"""``routeopt paths``: what only shortest paths have: queries between given nodes, distance matrices,
+alternative routes, the benchmark. A generated instance with its random queries is solved like any
+other: ``routeopt solve --generate road -p n=100000 -s ch``.
 
     routeopt paths query map.osm --source 0 --target 25
-    routeopt paths query --generate road --nodes 100000 --source 5 --target 99000 --solver ch
+    routeopt paths query --generate road -p n=100000 --source 5 --target 99000 -s ch --plot q.png
     routeopt paths matrix map.osm --points stops.csv --out matrix.csv --vrp stops-atsp.json
-    routeopt paths alternatives map.osm --source 0 --target 25 --k 3 --method plateau
-    routeopt paths generate road --nodes 10000 --out grid.gr
+    routeopt paths alternatives map.osm --source 0 --target 25 -k 3 -s plateau
     routeopt paths bench --nodes 50000 --social-nodes 50000
 
 A node is a number 0..N-1, an identifier of the file with ``--ids`` (OSM id, DIMACS number), or
@@ -27,15 +28,15 @@ from ..instances.paths.graph import Graph
 from ..instances.paths.problem import PathsProblem
 from ..solvers.base import Status
 from ..solvers.registry import solve as solve_problem
+from . import flags
 from .common import console, fmt_number, fmt_time, output_path, positive_time, print_json
 
 paths_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                         help="Shortest paths on road and social graphs: queries, matrices, alternative routes.")
 
 GraphFile = Annotated[Optional[Path], typer.Argument(metavar="[FILE]", show_default=False,
-                                                     help="Graph: .osm .osm.bz2 .gr .edges .txt, or a paths .json.")]
-Generate = Annotated[Optional[str], typer.Option("--generate", "-g", help="Generate the graph instead: road or chung-lu.")]
-Nodes = Annotated[int, typer.Option("--nodes", "-n", min=1, help="Nodes of a generated graph.")]
+                                                     help="Graph: .osm .osm.bz2 .gr .edges .txt .graphml, or a "
+                                                          "paths .json.")]
 Seed = Annotated[int, typer.Option(min=0, help="Seed of a generated graph.")]
 Place = Annotated[Optional[str], typer.Option(help="Download the roads of a place by name (needs the internet).")]
 Metric = Annotated[str, typer.Option(help="Arc weights to route on: length (the file's weights) or travel_time.")]
@@ -43,25 +44,23 @@ Ids = Annotated[bool, typer.Option("--ids", help="Read node numbers as the file'
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def load_graph(file: Path | None, generate: str | None, nodes: int, seed: int, metric: str = "length",
+def load_graph(file: Path | None, generate: str | None, params: list[str] | None, metric: str = "length",
                place: str | None = None) -> tuple[Graph, str]:
     """The graph the options describe and a name for it."""
     if sum(x is not None for x in (file, generate, place)) != 1:
-        raise InputError("give one of FILE, --generate (road or chung-lu) or --place NAME")
+        raise InputError("give one of FILE, --generate KIND (road or chung-lu) or --place NAME")
     if place is not None:
         from ..instances.paths.io import read_place
         return read_place(place).with_metric(metric), place.split(",")[0].strip().replace(" ", "-")
     if generate is not None:
-        from ..instances.paths.generate import GRAPH_GENERATORS
-        kind = generate.strip().lower().replace("_", "-")
-        if kind not in GRAPH_GENERATORS:
-            raise InputError(f"--generate: unknown kind {generate!r}; expected {' or '.join(GRAPH_GENERATORS)}")
-        problem = GRAPH_GENERATORS[kind](nodes, seed, queries=0)
-    else:
-        from ..instances.io import load
-        problem = load(file)
-        if not isinstance(problem, PathsProblem):
-            raise InputError(f"a {problem.family} instance, not a graph", path=file)
+        from ..instances.generate import kind_info
+        if kind_info(generate).family != "paths":
+            raise InputError(f"--generate: {generate} makes {kind_info(generate).family} instances, not graphs "
+                             f"(road or chung-lu)")
+        params = [*(params or []), "queries=0"]
+    problem = flags.load_or_generate(file, generate, params)
+    if not isinstance(problem, PathsProblem):
+        raise InputError(f"a {problem.family} instance, not a graph", path=file)
     return problem.graph.with_metric(metric), problem.name
 
 
@@ -93,10 +92,10 @@ def parse_node(text: str, graph: Graph, ids: bool, option: str) -> int:
     return value
 
 
-def _warm(solver: str, problem: PathsProblem):
+def _warm(solver: str, problem: PathsProblem, options: dict[str, Any] | None = None):
     """The solver, its numba kernels compiled (or loaded) before its clock starts."""
     from ..solvers.registry import get_solver
-    s = get_solver(solver, problem)
+    s = get_solver(solver, problem, **(options or {}))
     type(s).prepare()
     return s
 
@@ -114,24 +113,35 @@ def _path_text(path: Any, limit: int = 12) -> str:
 
 @paths_app.command()
 def query(
-    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0, place: Place = None,
-    source: Annotated[list[str], typer.Option("--source", "-s", help="Source node (repeat for several).")] = ...,
-    target: Annotated[list[str], typer.Option("--target", "-t", help="Target node (repeat for several).")] = ...,
-    solver: Annotated[str, typer.Option("--solver", help="dijkstra, bidijkstra, bibfs, astar, ch, wormhole or auto.")] = "auto",
-    metric: Metric = "length", ids: Ids = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may run.")] = 60.0,
-    as_json: AsJson = False,
+    file: GraphFile = None, generate: flags.Generate = None, param: flags.Params = None, place: Place = None,
+    source: Annotated[list[str], typer.Option("--source", help="Source node (repeat for several).")] = ...,
+    target: Annotated[list[str], typer.Option("--target", help="Target node (repeat for several).")] = ...,
+    solver: flags.Solver = "auto", time_limit: flags.TimeLimit = flags.DEFAULT_TIME_LIMIT,
+    seed: flags.Seed = 0, threads: flags.Threads = 1, option: flags.Options = None,
+    metric: Metric = "length", ids: Ids = False, as_json: AsJson = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE.json", help="Write the solution.")] = None,
+    plot: flags.Plot = None,
 ) -> None:
     """Shortest distance and path for each source and target (one pair each, or every source to
     every target when their counts differ), checked by the instance itself."""
     time_limit = positive_time(time_limit)
-    graph, name = load_graph(file, generate, nodes, seed, metric, place)
+    out = output_path(out, (".json",), "--out")
+    plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
+    options = flags.parse_pairs(option, "--option")
+    graph, name = load_graph(file, generate, param, metric, place)
     src = [parse_node(s, graph, ids, "--source") for s in source]
     dst = [parse_node(t, graph, ids, "--target") for t in target]
     matrix = len(src) != len(dst)
     problem = PathsProblem(graph, src, dst, matrix=matrix, name=name)
-    result = solve_problem(problem, _warm(solver, problem), time_limit=time_limit)
+    result = solve_problem(problem, _warm(solver, problem, options), time_limit=time_limit, seed=seed,
+                           threads=threads)
     sol = result.solution
+    if sol is not None and result.status in (Status.OPTIMAL, Status.FEASIBLE):
+        if out is not None:
+            from ..instances.io import save_solution
+            save_solution(sol, out, problem)
+        if plot is not None:
+            sol.plot(problem, plot)
     s_all, t_all = problem.pair_arrays()
     rows = []
     for i in range(problem.num_pairs):
@@ -145,9 +155,10 @@ def query(
     if as_json:
         print_json({"graph": name, "nodes": graph.num_nodes, "arcs": graph.num_arcs, "metric": graph.metric,
                     "solver": result.solver, "status": str(result.status), "runtime": result.runtime,
-                    "violations": [v.message for v in result.violations], "pairs": rows, "metadata": meta})
+                    "violations": [v.message for v in result.violations], "pairs": rows, "metadata": meta,
+                    "out": None if out is None else str(out), "plot": None if plot is None else str(plot)})
     else:
-        table = Table(title=f"{name}: {graph.num_nodes} nodes, {graph.num_edges} edges, metric {graph.metric} · "
+        table = Table(title=f"{name}: {graph.num_nodes:,} nodes, {graph.num_edges:,} edges, metric {graph.metric} · "
                             f"{result.solver} · {result.status} · {fmt_time(result.runtime)}", title_justify="left")
         for col in ("source", "target", "distance", "hops", "path"):
             table.add_column(col, justify="left" if col == "path" else "right", overflow="fold")
@@ -162,6 +173,9 @@ def query(
                 c.print(Text(f"  {key.replace('_', ' ')}: {fmt_number(meta[key], 3)}", style="dim"))
         for v in result.violations[:5]:
             c.print(Text(f"  violation: {v.message}", style="red"))
+        for what, path in (("solution", out), ("plot", plot)):
+            if path is not None and path.exists():
+                c.print(Text(f"  {what}: {path}", style="dim"))
     if result.status not in (Status.OPTIMAL, Status.FEASIBLE):
         raise typer.Exit(1)
 
@@ -194,7 +208,7 @@ def _read_points(path: Path) -> np.ndarray:
 
 @paths_app.command()
 def matrix(
-    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0, place: Place = None,
+    file: GraphFile = None, generate: flags.Generate = None, param: flags.Params = None, place: Place = None,
     points: Annotated[Optional[Path], typer.Option(help="CSV of x,y (lon,lat for OSM) or node numbers, one per line.")] = None,
     node: Annotated[Optional[str], typer.Option("--node-list", help="Comma-separated node numbers instead of --points.")] = None,
     metric: Metric = "length",
@@ -206,7 +220,7 @@ def matrix(
     from ..instances.paths.road import road_matrices, snap
     out = output_path(out, (".csv",), "--out")
     vrp = output_path(vrp, (".json",), "--vrp")
-    graph, name = load_graph(file, generate, nodes, seed, "length", place)
+    graph, name = load_graph(file, generate, param, "length", place)
     if (points is None) == (node is None):
         raise InputError("give either --points CSV or --node-list 1,2,3")
     if points is not None:
@@ -252,34 +266,51 @@ def matrix(
         c.print(Text(f"wrote {written} (VRP from the road network, point 0 the depot)", style="dim"))
 
 
+ALTERNATIVES = ("penalty", "plateau", "yen")
+
+
 @paths_app.command()
 def alternatives(
-    file: GraphFile = None, generate: Generate = None, nodes: Nodes = 10_000, seed: Seed = 0, place: Place = None,
-    source: Annotated[str, typer.Option("--source", "-s", help="Source node.")] = ...,
-    target: Annotated[str, typer.Option("--target", "-t", help="Target node.")] = ...,
+    file: GraphFile = None, generate: flags.Generate = None, param: flags.Params = None, place: Place = None,
+    source: Annotated[str, typer.Option("--source", help="Source node.")] = ...,
+    target: Annotated[str, typer.Option("--target", help="Target node.")] = ...,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Routes in all (the best one included).")] = 3,
-    method: Annotated[str, typer.Option(help="penalty, plateau, yen, or all three.")] = "all",
-    metric: Metric = "length", ids: Ids = False, as_json: AsJson = False,
+    solver: Annotated[str, typer.Option("--solver", "-s", help="penalty, plateau, yen, or all (all three "
+                                                              "side by side).")] = "all",
+    time_limit: flags.TimeLimit = 60.0, option: flags.Options = None,
+    metric: Metric = "length", ids: Ids = False, as_json: AsJson = False, plot: flags.Plot = None,
 ) -> None:
     """Up to K routes per method, each scored by the instance: stretch, sharing, local optimality."""
-    methods = ["penalty", "plateau", "yen"] if method == "all" else [method]
-    bad = [m for m in methods if m not in ("penalty", "plateau", "yen")]
+    time_limit = positive_time(time_limit)
+    plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
+    methods = list(ALTERNATIVES) if solver == "all" else [solver]
+    bad = [m for m in methods if m not in ALTERNATIVES]
     if bad:
-        raise InputError(f"--method: unknown method {bad[0]!r}; expected penalty, plateau, yen or all")
-    graph, name = load_graph(file, generate, nodes, seed, metric, place)
+        from ..instances.params import hint
+        raise InputError(f"--solver: unknown method {bad[0]!r}{hint(bad[0], ALTERNATIVES)}; expected penalty, "
+                         f"plateau, yen or all")
+    options = flags.parse_pairs(option, "--option")
+    if options and len(methods) > 1:
+        raise InputError("--option applies to one method: choose it with --solver")
+    if plot is not None and len(methods) > 1:
+        raise InputError("--plot draws one method's routes: choose it with --solver")
+    graph, name = load_graph(file, generate, param, metric, place)
     s, t = parse_node(source, graph, ids, "--source"), parse_node(target, graph, ids, "--target")
     problem = PathsProblem.pair(graph, s, t, alternatives=k, name=name)
     out = []
     for m in methods:
-        r = solve_problem(problem, _warm(m, problem), time_limit=300)
+        r = solve_problem(problem, _warm(m, problem, options), time_limit=time_limit)
         scores = r.metadata.get("alternatives")
         routes = [] if r.solution is None or r.solution.paths is None or r.solution.paths[0] is None else \
             [r.solution.paths[0], *r.solution.alternatives[0]]
         rows = scores[0] if scores else [{} for _ in routes]
         out.append({"method": m, "status": str(r.status), "runtime": r.runtime,
                     "routes": [{**row, "hops": len(p) - 1, "path": np.asarray(p).tolist()} for row, p in zip(rows, routes)]})
+        if plot is not None and r.solution is not None and r.status in (Status.OPTIMAL, Status.FEASIBLE):
+            r.solution.plot(problem, plot)
     if as_json:
-        print_json({"graph": name, "source": s, "target": t, "k": k, "methods": out})
+        print_json({"graph": name, "source": s, "target": t, "k": k, "methods": out,
+                    "plot": None if plot is None or not plot.exists() else str(plot)})
         return
     table = Table(title=f"{name}: alternative routes {_label(graph, s)} -> {_label(graph, t)} (k={k}, {graph.metric})",
                   title_justify="left")
@@ -294,21 +325,8 @@ def alternatives(
                           fmt_number(r.get("local_optimality"), 3), str(r["hops"]), fmt_time(m["runtime"]) if j == 0 else "")
         table.add_section()
     console().print(table)
-
-
-@paths_app.command("generate")
-def generate_graph(
-    kind: Annotated[str, typer.Argument(metavar="KIND", help="road or chung-lu.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write: .gr (with .co) or .json.")],
-    nodes: Nodes = 10_000, seed: Seed = 0,
-) -> None:
-    """Generate a seeded road network or Chung-Lu graph and save it."""
-    from ..instances.io import save
-    out = output_path(out, (".gr", ".json"), "--out")
-    graph, name = load_graph(None, kind, nodes, seed)
-    path = save(PathsProblem(graph, name=name), out)
-    console().print(Text.assemble("wrote ", (str(path), "bold"), f": {name}, {graph.num_nodes} nodes, "
-                                                                 f"{graph.num_edges} edges"))
+    if plot is not None and plot.exists():
+        console().print(Text(f"  plot: {plot}", style="dim"))
 
 
 @paths_app.command()

@@ -39,6 +39,17 @@ def solver_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def solver_row(name: str) -> dict[str, Any]:
+    """One solver's declaration with its options, library and version (an error names the solver)."""
+    cls = registry.solver_class(name)
+    row = cls.describe()
+    row["library"] = cls.library
+    row["version"] = cls.version()
+    units = {"vrp": "clients", "paths": "nodes", "balance": "tokens", "network": "flows"}
+    row["size_unit"] = units.get(row["family"], "items")
+    return row
+
+
 def solvers_for(problem: Problem, names: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
     """Names (in order) of the solvers that accept ``problem``, and why each other one does not."""
     able, why = [], {}

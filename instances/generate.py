@@ -32,7 +32,7 @@ class Kind:
     family: str
     target: str                 # "module:function" relative to routeopt.instances
     n_means: str
-    default_n: int
+    default_n: int | None       # None: the generator decides (every host of the fabric)
     description: str
 
     def function(self) -> Callable[..., Problem]:
@@ -45,7 +45,7 @@ class Kind:
         return [p for p in generator_params(fn) if p not in ("hosts",)]
 
 
-def _kinds(family: str, target: str, n_means: str, default_n: int, **docs: str) -> dict[str, Kind]:
+def _kinds(family: str, target: str, n_means: str, default_n: int | None, **docs: str) -> dict[str, Kind]:
     return {name.replace("_", "-"): Kind(name.replace("_", "-"), family, target, n_means, default_n, doc)
             for name, doc in docs.items()}
 
@@ -68,7 +68,7 @@ KINDS: dict[str, Kind] = {
              balance_zipf="MoE router scores: Zipf expert popularity",
              balance_hot="MoE router scores: a few hot experts",
              balance_drift="MoE router scores: expert offsets drifting over steps"),
-    **_kinds("network", "network.generate:NETWORK_GENERATORS", "participating hosts", 16,
+    **_kinds("network", "network.generate:NETWORK_GENERATORS", "participating hosts", None,
              leafspine="leaf-spine fabric carrying a collective (all-to-all, ring, permutation, incast)",
              fattree="k-ary fat-tree carrying a collective"),
 }
@@ -80,7 +80,7 @@ def kind_info(kind: str) -> Kind:
     word = str(kind).strip().lower().replace("_", "-")
     word = _ALIASES.get(word, word)
     if word not in KINDS:
-        raise unknown("kind", str(kind), KINDS)
+        raise unknown("kind", str(kind), KINDS, field="kind")
     return KINDS[word]
 
 
@@ -98,6 +98,12 @@ def generate(kind: str, n: int | None = None, seed: int = 0, **params: Any) -> P
         if "hosts" in params:
             raise InputError("give the number of participating hosts as n, not hosts", field="hosts")
         check_params(fn, info.name, params)
-        return fn(seed, **({} if n is None else {"hosts": number("n", n, 2, 10**7, integer=True)}), **params)
+        hosts = {} if n is None else {"hosts": number("n", n, 2, 10**7, integer=True)}
+        try:
+            return fn(seed, **hosts, **params)
+        except InputError as exc:          # the generator calls n "hosts"
+            if exc.field != "hosts":
+                raise
+            raise InputError(exc.message.replace("hosts", "n (participating hosts)", 1), field="n") from None
     check_params(fn, info.name, params)
     return fn(info.default_n if n is None else n, seed, **params)

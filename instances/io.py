@@ -3,7 +3,7 @@
 ========================  ==========  ======================================================
 extension                 family      format
 ========================  ==========  ======================================================
-``.vrp .tsp .atsp .hcp``  vrp         TSPLIB / CVRPLIB (:mod:`.vrp.tsplib`)
+``.vrp .tsp .atsp .hcp``  vrp         TSPLIB / CVRPLIB (:mod:`.vrp.io`, :mod:`.vrp.tsplib`)
 ``.txt``                  vrp         Solomon (VEHICLE / CUSTOMER blocks), or VRPLIB keywords as in
                                       EURO-NeurIPS/ORTEC; paths: an edge list ``U V [W]``
 ``.sol``                  vrp         CVRPLIB solutions (:mod:`.vrp.sol`)
@@ -78,32 +78,16 @@ def load(path: str | Path, *, convention: str | None = None) -> Problem:
             raise InputError("convention applies to coordinate files, not to .npz", path=path)
         return _function("balance.io:read_npz")(path)
     text = read_text(path)
-    problem = _read(path, text, convention)
-    if problem.family != "vrp":
-        return problem
-    problem.name = path.stem
-    problem.source = str(path)
-    beside = path.with_suffix(".sol")
-    if beside.is_file():
-        cost = _function("vrp.sol:read_sol")(beside, read_text(beside))[1]
-        # the .sol cost holds under the file's own convention only
-        if cost is not None and (convention is None or _read(path, text, None).convention == convention):
-            problem.best_known = cost
-    return problem
-
-
-def _read(path: Path, text: str, convention: str | None) -> Problem:
-    suffix = path.suffix.lower()
     if suffix == ".json":
         if convention is not None:
             raise InputError("convention applies to coordinate files, not to .json", path=path)
-        return _function("jsonio:read_problem")(path, text)
-    if suffix in TSPLIB_SUFFIXES:
-        return _function("vrp.tsplib:read_tsplib")(path, text, convention)
-    if _function("vrp.solomon:is_solomon")(text):
-        return _function("vrp.solomon:read_solomon")(path, text, convention)
-    if _function("vrp.tsplib:is_tsplib")(text):
-        return _function("vrp.tsplib:read_tsplib")(path, text, convention)
+        problem = _function("jsonio:read_problem")(path, text)
+        problem.name = path.stem                 # a file is known by its name, as for every format
+        if hasattr(problem, "source"):
+            problem.source = problem.source or str(path)
+        return problem
+    if _function("vrp.io:is_vrp_text")(path, text):
+        return _function("vrp.io:read_vrp")(path, text, convention)
     if suffix == ".txt" and convention is None and _function("paths.io:is_edge_list")(text):
         return _graph_problem(path, _function("paths.io:read_edge_list")(path, text))
     raise InputError("cannot tell the format: expected Solomon VEHICLE/CUSTOMER blocks, VRPLIB "

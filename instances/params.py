@@ -58,12 +58,13 @@ def choice(field: str, value: Any, options: Iterable[str], aliases: dict[str, st
     return word
 
 
-def unknown(what: str, name: str, valid: Iterable[str], owner: str = "") -> InputError:
-    """The error for a parameter ``name`` that is not among ``valid``."""
+def unknown(what: str, name: str, valid: Iterable[str], owner: str = "", field: str | None = None) -> InputError:
+    """The error for a ``what`` called ``name`` that is not among ``valid`` (``field``: where it was
+    given, the name itself by default)."""
     valid = list(valid)
     where = f" for {owner}" if owner else ""
     return InputError(f"unknown {what} {name!r}{where}{hint(name, valid)}; valid: {', '.join(valid) or '(none)'}",
-                      field=name)
+                      field=field or name)
 
 
 def generator_params(fn: Callable[..., Any]) -> list[str]:

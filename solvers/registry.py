@@ -21,13 +21,13 @@ from .base import Budget, Result, Solver, Status
 _REGISTRY: dict[str, str] = {
     "pyvrp": "routeopt.solvers.vrp.pyvrp:PyVRPSolver",
     "ortools": "routeopt.solvers.vrp.ortools:ORToolsSolver",
-    "milp": "routeopt.solvers.vrp.milp:MILPSolver",
+    "vrp-milp": "routeopt.solvers.vrp.milp:MILPSolver",
     "local": "routeopt.solvers.vrp.local:LocalSearchSolver",
     "balance-milp": "routeopt.solvers.balance.milp:BalanceMILPSolver",
     "bip": "routeopt.solvers.balance.bip:BIPSolver",
     "lossfree": "routeopt.solvers.balance.lossfree:LossFreeSolver",
     "sinkhorn": "routeopt.solvers.balance.sinkhorn:SinkhornSolver",
-    "greedy": "routeopt.solvers.balance.greedy:GreedySolver",
+    "balance-greedy": "routeopt.solvers.balance.greedy:GreedySolver",
     "expert-choice": "routeopt.solvers.balance.greedy:ExpertChoiceSolver",
     "llep": "routeopt.solvers.balance.spill:SpillSolver",
     "am": "routeopt.neural.solver:AttentionModelSolver",
@@ -38,8 +38,8 @@ _REGISTRY: dict[str, str] = {
     "ecmp": "routeopt.solvers.network.ecmp:ECMPSolver",
     "spray": "routeopt.solvers.network.lp:SprayLPSolver",
     "split": "routeopt.solvers.network.split:MinimalSplitSolver",
-    "netgreedy": "routeopt.solvers.network.greedy:GreedySolver",
-    "netmilp": "routeopt.solvers.network.milp:UnsplittableMILPSolver",
+    "network-greedy": "routeopt.solvers.network.greedy:GreedySolver",
+    "network-milp": "routeopt.solvers.network.milp:UnsplittableMILPSolver",
     # shortest paths (family "paths")
     "dijkstra": "routeopt.solvers.paths.dijkstra:DijkstraSolver",
     "bidijkstra": "routeopt.solvers.paths.bidirectional:BidirectionalDijkstraSolver",
@@ -52,12 +52,20 @@ _REGISTRY: dict[str, str] = {
     "yen": "routeopt.solvers.paths.alternatives:YenSolver",
 }
 
+# The naming rule: a solver is named after its method (lowercase, hyphens). A method implemented
+# for several families is registered once per family as ``<family>-<method>``; its bare name
+# (below) picks the implementation for the problem's family.
+GENERIC: dict[str, dict[str, str]] = {
+    "milp": {"vrp": "vrp-milp", "balance": "balance-milp", "network": "network-milp"},
+    "greedy": {"balance": "balance-greedy", "network": "network-greedy"},
+}
+
 # ``auto``: exact first where it proves optimality within the budget, then the heuristics in
 # order of solution quality measured on the X instances (PyVRP best, then our own, then OR-Tools).
 _AUTO_ORDER: dict[str, list[str]] = {
     "vrp": ["pyvrp", "local", "ortools"],
-    "network": ["spray", "split", "netgreedy", "ecmp"],
-    "balance": ["bip", "greedy"],
+    "network": ["spray", "split", "network-greedy", "ecmp"],
+    "balance": ["bip", "balance-greedy"],
     # paths: one Dijkstra per source answers every query shape exactly with no index to build;
     # alternative routes by plateaus (locally optimal, two tree searches per pair)
     "paths": ["dijkstra", "plateau"],
@@ -75,15 +83,37 @@ def register(name: str, target: str | type[Solver]) -> None:
     _REGISTRY[name] = target if isinstance(target, str) else f"{target.__module__}:{target.__qualname__}"
 
 
-def solver_class(name: str) -> type[Solver]:
-    """The class of a registered name, a ``"package.module:Class"`` import path, or a
-    ``"path/to/file.py:Class"`` (a user's own solver, e.g. for ``routeopt compare``)."""
+def resolve(name: str, family: str | None = None) -> str:
+    """The registered name ``name`` stands for: itself, or for a bare method name shared by
+    several families (``milp``, ``greedy``) the one of ``family``.
+
+    >>> resolve("milp", "balance"), resolve("pyvrp")
+    ('balance-milp', 'pyvrp')
+    """
+    if name in GENERIC:
+        choices = GENERIC[name]
+        if family is None:
+            raise UnknownSolverError(f"'{name}' names a method of several families; say which: "
+                                     f"{', '.join(choices.values())}")
+        if family not in choices:
+            raise UnsupportedError(f"no {name} solver for {family} problems (there are: "
+                                   f"{', '.join(choices.values())})")
+        return choices[family]
+    return name
+
+
+def solver_class(name: str, family: str | None = None) -> type[Solver]:
+    """The class of a registered name (a bare method name such as ``milp`` with ``family``), a
+    ``"package.module:Class"`` import path, or a ``"path/to/file.py:Class"`` (a user's own
+    solver, e.g. for ``routeopt compare``)."""
+    name = resolve(name, family)
     if name not in _REGISTRY:
         if ":" in name:
             return _import_target(name)
-        close = difflib.get_close_matches(name, list(_REGISTRY) + ["auto"], n=1)
+        known = list(_REGISTRY) + list(GENERIC) + ["auto"]
+        close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise UnknownSolverError(f"unknown solver '{name}'{hint} (known: {', '.join(sorted(_REGISTRY))}, auto)")
+        raise UnknownSolverError(f"unknown solver '{name}'{hint} (known: {', '.join(sorted(known))})")
     return _import_target(_REGISTRY[name])
 
 
@@ -131,17 +161,17 @@ def list_solvers(family: str | None = None) -> list[dict[str, Any]]:
 def choose(problem: Problem, budget: Budget | None = None) -> str:
     """The ``auto`` rule.
 
-    1. ``milp`` when the variant and size are in ``EXACT_SIZES`` and the time limit is at least
+    1. ``vrp-milp`` when the variant and size are in ``EXACT_SIZES`` and the time limit is at least
        ``EXACT_MIN_TIME``: the answer then comes with a proof.
     2. Otherwise the first registered solver of ``_AUTO_ORDER[family]`` that supports the instance.
     """
     budget = budget or Budget()
     limit = EXACT_SIZES.get(problem.variant)
-    if (problem.family == "vrp" and "milp" in _REGISTRY and limit is not None
+    if (problem.family == "vrp" and "vrp-milp" in _REGISTRY and limit is not None
             and problem.size <= limit and budget.time_limit >= EXACT_MIN_TIME):
         try:
-            solver_class("milp")().check(problem)
-            return "milp"
+            solver_class("vrp-milp")().check(problem)
+            return "vrp-milp"
         except UnsupportedError:
             pass
     reasons = []
@@ -163,7 +193,7 @@ def get_solver(name: str, problem: Problem | None = None, budget: Budget | None 
         if problem is None:
             raise UnsupportedError("solver 'auto' needs the problem to choose for")
         name = choose(problem, budget)
-    return solver_class(name)(**options)
+    return solver_class(name, None if problem is None else problem.family)(**options)
 
 
 def solve(problem: Problem, solver: str | Solver = "auto", *, time_limit: float = 10.0,

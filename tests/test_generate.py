@@ -253,13 +253,13 @@ def test_pvrp_zones_leave_every_client_servable():
 # ---------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("call,field,text", [
     (lambda: generate("cvpr"), "kind", "did you mean 'cvrp'"),
-    (lambda: generate("vrp"), "kind", "valid kinds: tsp, atsp"),
+    (lambda: generate("vrp"), "kind", "valid: tsp, atsp"),
     (lambda: generate("cvrp", depto="centre"), "depto", "did you mean 'depot'"),
     (lambda: generate("cvrp", depot="middle"), "depot", "valid: random, centre, eccentric"),
     (lambda: generate("cvrp", demand="smal_large_var"), "demand", "did you mean 'small_large_var'"),
     (lambda: generate("cvrp", n=0), "n", "out of range"),
     (lambda: generate("tsp", n=-3), "n", "out of range"),
-    (lambda: generate("tsp", n="many"), "n", "must be a number"),
+    (lambda: generate("tsp", n="many"), "n", "must be an integer"),
     (lambda: generate("tsp", n=2.5), "n", "must be an integer"),
     (lambda: generate("tsp", n=10**6), "n", "out of range"),
     (lambda: generate("tsp", seed=-1), "seed", "out of range"),

@@ -14,7 +14,7 @@ from routeopt.instances.network.problem import NetworkProblem, NetworkSolution, 
 from routeopt.instances.network.generate import generate_network
 from routeopt.instances.network.io import read_topology, read_traffic
 
-SOLVERS = ["spray", "split", "netgreedy", "ecmp", "netmilp"]
+SOLVERS = ["spray", "split", "network-greedy", "ecmp", "network-milp"]
 
 
 def _random_case(seed: int) -> NetworkProblem:
@@ -41,8 +41,8 @@ def test_lp_is_a_lower_bound_and_every_answer_is_checked(seed):
         assert r.status in (routeopt.Status.OPTIMAL, routeopt.Status.FEASIBLE), (name, r.violations)
         assert not p.evaluate(r.solution).violations
         assert r.objective >= lp.objective - 1e-7, name
-    milp = routeopt.solve(p, solver="netmilp", time_limit=10)
-    greedy = routeopt.solve(p, solver="netgreedy")
+    milp = routeopt.solve(p, solver="network-milp", time_limit=10)
+    greedy = routeopt.solve(p, solver="network-greedy")
     assert lp.objective - 1e-7 <= milp.objective <= greedy.objective + 1e-7
 
 
@@ -113,7 +113,7 @@ def test_bad_input_gives_one_line_errors(tmp_path):
     with pytest.raises(InputError, match=r"wan.edges:3: expected 'U V \[CAPACITY\]'") as exc:
         read_topology(topo)
     assert "\n" not in str(exc.value)
-    with pytest.raises(InputError, match="unknown traffic pattern"):
+    with pytest.raises(InputError, match="unknown traffic"):
         generate_network("fattree", traffic="broadcast")
 
 

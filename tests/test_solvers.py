@@ -198,14 +198,14 @@ def test_registry_lists_solvers_with_support():
 
 def test_auto_rule_exact_when_it_can_prove_else_best_heuristic():
     small_tsp = routeopt.generate("tsp", n=30, seed=0)
-    assert registry.choose(small_tsp, routeopt.Budget(time_limit=10)) == "milp"
+    assert registry.choose(small_tsp, routeopt.Budget(time_limit=10)) == "vrp-milp"
     assert registry.choose(small_tsp, routeopt.Budget(time_limit=1)) == "pyvrp"      # too short to prove
     big_cvrp = routeopt.generate("cvrp", n=200, seed=0)
     assert registry.choose(big_cvrp, routeopt.Budget(time_limit=60)) == "pyvrp"       # too big to prove
     md = routeopt.generate("mdvrp", n=10, seed=0)
     assert registry.choose(md, routeopt.Budget(time_limit=60)) == "pyvrp"             # milp lacks multi_depot
     result = routeopt.solve(small_tsp, time_limit=10)
-    assert result.solver == "milp" and result.status == Status.OPTIMAL
+    assert result.solver == "vrp-milp" and result.status == Status.OPTIMAL
     check(small_tsp, result)
 
 

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ...errors import InputError
+from ..params import choice, number
 from .problem import BalanceProblem
 
 __all__ = ["BALANCE_GENERATORS", "generate_balance", "stream", "ScoreModel"]
@@ -36,19 +37,11 @@ _ACTIVATIONS = ("softmax", "sigmoid", "none")
 
 
 def _int(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not float(value).is_integer() or not low <= value <= high:
-        raise InputError(f"{name} must be an integer in {low}..{high}, got {value!r}", field=name)
-    return int(value)
+    return number(name, value, low, high, integer=True)
 
 
 def _float(name: str, value: Any, low: float, high: float = math.inf) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {value!r}", field=name) from None
-    if isinstance(value, bool) or not math.isfinite(x) or not low <= x <= high:
-        raise InputError(f"{name} must be a number in [{low:g}, {high:g}], got {value!r}", field=name)
-    return x
+    return float(number(name, value, low, high))
 
 
 class ScoreModel:
@@ -61,10 +54,7 @@ class ScoreModel:
             raise InputError(f"unknown balance kind {kind!r}; valid: {', '.join(BALANCE_GENERATORS)}", field="kind")
         self.kind, self.m, self.seed = kind, _int("m", m, 1, 1 << 16), _int("seed", seed, 0, 2**63 - 1)
         self.sigma, self.drift = _float("sigma", sigma, 0), _float("drift", drift, 0)
-        if activation not in _ACTIVATIONS:
-            raise InputError(f"activation must be one of {', '.join(_ACTIVATIONS)}, got {activation!r}",
-                             field="activation")
-        self.activation = activation
+        self.activation = choice("activation", activation, _ACTIVATIONS)
         rng = np.random.default_rng(self.seed)
         if kind == "balance-zipf":
             ranks = rng.permutation(self.m) + 1

@@ -18,12 +18,12 @@ order being the placement order, so a random ring crosses the fabric.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable
 
 import numpy as np
 
 from ...errors import InputError
+from ..params import choice
 from .problem import NetworkProblem, fat_tree, leaf_spine
 
 __all__ = ["PATTERNS", "NETWORK_GENERATORS", "traffic", "generate_network"]
@@ -34,13 +34,7 @@ _ALIASES = {"alltoall": "all-to-all", "a2a": "all-to-all", "all_to_all": "all-to
 
 
 def _pattern(word: Any) -> str:
-    w = str(word).strip().lower()
-    w = _ALIASES.get(w, w)
-    if w not in PATTERNS:
-        close = difflib.get_close_matches(w, PATTERNS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(f"unknown traffic pattern {word!r}{hint}; valid: {', '.join(PATTERNS)}", field="traffic")
-    return w
+    return choice("traffic", word, PATTERNS, _ALIASES)
 
 
 def traffic(net: NetworkProblem, pattern: str, *, hosts: int | None = None, size: float = 1.0,
@@ -53,12 +47,10 @@ def traffic(net: NetworkProblem, pattern: str, *, hosts: int | None = None, size
     if not (np.isfinite(size) and size > 0):
         raise InputError(f"size must be positive, got {size!r}", field="size")
     rng = np.random.default_rng(seed)
-    if placement == "contiguous":
+    if choice("placement", placement, ("contiguous", "random")) == "contiguous":
         ranks = list(net.hosts[: int(n)])
-    elif placement == "random":
-        ranks = [net.hosts[i] for i in rng.permutation(len(net.hosts))[: int(n)]]
     else:
-        raise InputError(f"placement must be 'contiguous' or 'random', got {placement!r}", field="placement")
+        ranks = [net.hosts[i] for i in rng.permutation(len(net.hosts))[: int(n)]]
     n = len(ranks)
     if pattern == "all-to-all":
         pairs = [(i, j) for i in range(n) for j in range(n) if i != j]

@@ -14,7 +14,7 @@ components in random graphs with given expected degree sequences", 2002) with po
 edges with both ends drawn in proportion to ``w`` (parallel edges and loops dropped).
 
 Both return a :class:`~routeopt.instances.paths.PathsProblem` with ``queries`` random pairs drawn
-in the largest (strongly) connected component.
+in the largest (strongly) connected component, ``alternatives`` routes asked for each.
 
 >>> p = road(100, seed=1)
 >>> p.graph.num_nodes, p.graph.directed, p.graph.durations is not None
@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...errors import InputError
+from ..params import number
 from .graph import Graph
 from .problem import PathsProblem
 
@@ -38,36 +38,32 @@ MAX_NODES = 50_000_000
 
 
 def _count(n: Any, low: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not low <= n <= MAX_NODES:
-        raise InputError(f"n must be an integer in {low}..{MAX_NODES}, got {n!r}", field="n")
-    return int(n)
+    return number("n", n, low, MAX_NODES, integer=True)
 
 
 def _rng(seed: Any) -> np.random.Generator:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}", field="seed")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(number("seed", seed, 0, 2**63 - 1, integer=True))
 
 
 def _number(name: str, value: Any, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not low <= value <= high:
-        raise InputError(f"{name} must be a number in [{low:g}, {high:g}], got {value!r}", field=name)
-    return float(value)
+    return float(number(name, value, low, high))
 
 
-def _with_queries(graph: Graph, rng: np.random.Generator, queries: int, name: str, source: str) -> PathsProblem:
-    queries = int(_number("queries", queries, 0, 10_000_000))
+def _with_queries(graph: Graph, rng: np.random.Generator, queries: int, name: str, source: str,
+                  alternatives: int = 1) -> PathsProblem:
+    queries = number("queries", queries, 0, 10_000_000, integer=True)
+    alternatives = number("alternatives", alternatives, 1, 50, integer=True)
     pool = graph.largest_component_nodes() if queries else np.arange(0)
     if queries and pool.size < 2:
         pool = np.arange(graph.num_nodes)
     s = pool[rng.integers(pool.size, size=queries)] if queries else []
     t = pool[rng.integers(pool.size, size=queries)] if queries else []
-    return PathsProblem(graph, s, t, name=name, source=source)
+    return PathsProblem(graph, s, t, name=name, source=source, alternatives=alternatives)
 
 
 def road(n: int = 10_000, seed: int = 0, *, spacing: float = 100.0, removal: float = 0.25,
          diagonals: float = 0.05, arterial_every: int = 8, access: float = 0.3, interchange: float = 0.5,
-         one_way: float = 0.0, queries: int = 1) -> PathsProblem:
+         one_way: float = 0.0, queries: int = 1, alternatives: int = 1) -> PathsProblem:
     """Hierarchical grid road network: metres (>= straight line) and seconds by road class.
 
     ``removal``: share of local streets dropped; ``diagonals``: share of cells given a diagonal
@@ -136,12 +132,13 @@ def road(n: int = 10_000, seed: int = 0, *, spacing: float = 100.0, removal: flo
                              metric="length")
     call = (f"generate('road', n={n}, seed={seed}, spacing={spacing:g}, removal={removal:g}, "
             f"diagonals={diagonals:g}, arterial_every={every}, access={access:g}, interchange={interchange:g}, "
-            f"one_way={one_way:g}, queries={queries})")
-    return _with_queries(graph, rng, queries, f"road-n{n}-s{seed}", call)
+            f"one_way={one_way:g}, queries={queries}, alternatives={alternatives})")
+    return _with_queries(graph, rng, queries, f"road-n{n}-s{seed}", call, alternatives)
 
 
 def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_degree: float = 10.0,
-             max_degree: float | None = None, weighted: bool = False, queries: int = 1) -> PathsProblem:
+             max_degree: float | None = None, weighted: bool = False, queries: int = 1,
+             alternatives: int = 1) -> PathsProblem:
     """Chung-Lu power-law graph (undirected; unit weights, or integer weights 1-10 if ``weighted``).
 
     ``exponent``: power-law exponent of the degree distribution (2.1-2.9 typical of social
@@ -164,8 +161,8 @@ def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_d
     weights = rng.integers(1, 11, m).astype(float) if weighted else None
     graph = Graph.from_edges(n, u, v, weights, directed=False, metric="weight" if weighted else "hops")
     call = (f"generate('chung-lu', n={n}, seed={seed}, exponent={exponent:g}, average_degree={average_degree:g}, "
-            f"max_degree={max_degree}, weighted={weighted}, queries={queries})")
-    return _with_queries(graph, rng, queries, f"chung-lu-n{n}-s{seed}", call)
+            f"max_degree={max_degree}, weighted={weighted}, queries={queries}, alternatives={alternatives})")
+    return _with_queries(graph, rng, queries, f"chung-lu-n{n}-s{seed}", call, alternatives)
 
 
 GRAPH_GENERATORS: dict[str, Callable[..., PathsProblem]] = {"road": road, "chung-lu": chung_lu}

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 from ...errors import InputError, UnknownSolverError, UnsupportedError
 from ...instances.base import Problem
 from ..base import Result, Solver, Status
-from ..registry import solver_class, solver_names, solver_target
+from ..registry import GENERIC, resolve, solver_class, solver_names, solver_target
 from .executors import EXECUTORS, Task, run_local, run_ray
 from .isolate import machine
 from .report import Report
@@ -38,8 +38,15 @@ FAILED = ("TIMEOUT", "ERROR")
 class SolverSpec:
     label: str                 # the column name in every table
     target: str                # what the child process imports
-    cls: type[Solver]
+    cls: type[Solver] | None   # None for a bare method name (milp): the family's, per problem
     options: dict[str, Any]
+
+    def for_problem(self, problem: Problem) -> tuple[type[Solver], str]:
+        """The class and import target that answer ``problem``."""
+        if self.cls is not None:
+            return self.cls, self.target
+        name = resolve(self.label, problem.family)
+        return solver_class(name), solver_target(name)
 
 
 def resolve_problems(items: Iterable[Problem | str | os.PathLike]) -> list[Problem]:
@@ -80,6 +87,8 @@ def resolve_solvers(solvers: Sequence[str | type[Solver]],
         elif item == "auto":
             raise UnknownSolverError("compare needs named solvers; 'auto' picks a different one per "
                                      "instance (see 'routeopt solvers')")
+        elif item in GENERIC:
+            cls, target, label = None, item, item
         else:
             cls = solver_class(item)
             target = solver_target(item)
@@ -175,7 +184,8 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
         digest = problem.fingerprint()
         for spec in specs:
             try:
-                spec.cls(**spec.options).check(problem)
+                cls, target = spec.for_problem(problem)
+                cls(**spec.options).check(problem)
             except UnsupportedError as exc:
                 unsupported.append((problem.name, spec.label, str(exc)))
                 continue
@@ -190,7 +200,7 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
                                   "time_limit": float(time_limit), "threads": threads,
                                   "best_known": problem.best_known, "sense": problem.sense,
                                   "routeopt_version": __version__}
-                payload = {"problem": problem, "solver_target": spec.target, "options": spec.options,
+                payload = {"problem": problem, "solver_target": target, "options": spec.options,
                            "time_limit": float(time_limit), "seed": seed, "threads": threads,
                            "memory_limit": memory_limit}
                 tasks.append(Task(key, payload, time_limit + grace))
@@ -200,9 +210,8 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
         done = store.finished(base_rows)
         todo = [t for t in tasks if t.key not in done or (retry_failed and done[t.key] in FAILED)]
         if executor == "local":
-            for spec in specs:                 # JIT compilation etc. is not charged to any cell
-                if any(t.payload["solver_target"] == spec.target for t in todo):
-                    spec.cls.prepare()
+            for target in dict.fromkeys(t.payload["solver_target"] for t in todo):
+                solver_class(target).prepare()  # JIT compilation etc. is not charged to any cell
         from .progress import CompareProgress
         with CompareProgress(len(tasks), len(tasks) - len(todo), enabled=progress) as bar:
             def on_start(task: Task) -> None:
