@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # The comparator on the 25 X instances, 30 s per run; resumable through its .db.
 bench: $(STAMP)
-	$(PY) -m routeopt compare ../shared/instances/cvrp-x --solvers pyvrp,ortools,local,milp --time-limit 30 \
+	$(PY) -m routeopt compare ../shared/instances/cvrp-x --solvers pyvrp,ortools,local,vrp-milp --time-limit 30 \
 		--db benchmarks/results/x-30s.db --plot benchmarks/results/x-30s.png \
 		--markdown benchmarks/results/x-30s.md --csv benchmarks/results/x-30s.csv
 

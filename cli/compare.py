@@ -123,7 +123,7 @@ def compare(
                              memory_limit=memory_limit, ray_address=ray_address,
                              options=parse_options(option or []), retry_failed=retry_failed,
                              progress=not quiet)
-    console().print(report.table())
+    console().print(report.tables())
     written = []
     if outputs["plot"] is not None:
         written.append(report.plot(outputs["plot"]))

@@ -70,7 +70,7 @@ def demo(
     report = run_compare(problems, names, time_limit=time_limit, seeds=1,
                          workers=workers or max(1, min(4, os.cpu_count() or 1)))
     c = console()
-    c.print(report.table())
+    c.print(report.tables())
     report.to_markdown(out / "report.md")
     written = [out / "report.md", report.to_csv(out / "runs.csv"), report.plot(out / "profile.png")]
     c.print(Text.assemble(("instances and report in ", "dim"), (str(out), "bold"),

@@ -8,7 +8,7 @@ for a misspelt name or choice, the nearest valid one.
 >>> choice("traffic", "ringg", ("all-to-all", "ring"))
 Traceback (most recent call last):
 ...
-routeopt.errors.InputError: [traffic] unknown traffic 'ringg' (did you mean 'ring'?); valid: all-to-all, ring
+routeopt.errors.InputError: [traffic]: unknown traffic 'ringg' (did you mean 'ring'?); valid: all-to-all, ring
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from ..errors import InputError, UnsupportedError
 from ..instances.base import Problem, Solution, Violation
-from ..instances.params import choice, hint, number, parse_value
+from ..instances.params import hint, number, parse_value
 
 
 class Status(str, enum.Enum):
@@ -100,6 +100,14 @@ def relative_gap(objective: float, reference: float, sense: str = "min") -> floa
 _TYPES = {int: "int", float: "float", bool: "bool", str: "str"}
 
 
+def option_error(message: str, name: str) -> InputError:
+    """An ``InputError`` about option ``name``: the message already names the solver and the option,
+    so it is not prefixed with ``[name]``; ``error.field`` still says which option."""
+    error = InputError(message)
+    error.field = name
+    return error
+
+
 @dataclass(frozen=True)
 class Option:
     """One declared solver option: ``Option("iterations", int, 16, "dual sweeps", low=1)``.
@@ -112,7 +120,7 @@ class Option:
     >>> Option("method", str, "auto", "LP method", choices=("auto", "simplex", "ipm")).validate("ipn", "spray")
     Traceback (most recent call last):
     ...
-    routeopt.errors.InputError: [method] solver 'spray': unknown method 'ipn' (did you mean 'ipm'?); valid: auto, simplex, ipm
+    routeopt.errors.InputError: solver 'spray': option method='ipn' is not one of auto, simplex, ipm (did you mean 'ipm'?)
     """
 
     name: str
@@ -132,8 +140,8 @@ class Option:
         if value is None:
             if self.none_ok or self.default is None:
                 return None
-            raise InputError(f"{where}option {self.name} needs a {_TYPES.get(self.type, 'value')}, got None",
-                             field=self.name)
+            raise option_error(f"{where}option {self.name} needs a {_TYPES.get(self.type, 'value')}, got None",
+                               self.name)
         try:
             if self.type is bool:
                 if not isinstance(value, bool):
@@ -146,12 +154,15 @@ class Option:
             if self.type is str:
                 if not isinstance(value, str):
                     raise InputError(f"{self.name} must be a word, got {value!r}", field=self.name)
-                return value if self.choices is None else choice(self.name, value, self.choices)
+                if self.choices is not None and value.strip().lower() not in self.choices:
+                    raise InputError(f"{self.name}={value!r} is not one of {', '.join(self.choices)}"
+                                     f"{hint(value.strip().lower(), self.choices)}", field=self.name)
+                return value if self.choices is None else value.strip().lower()
         except InputError as exc:
-            raise InputError(where + exc.message, field=self.name) from None
+            raise option_error(f"{where}option {exc.message}", self.name) from None
         if not isinstance(value, self.type):
-            raise InputError(f"{where}option {self.name} must be a {self.type.__name__}, got {value!r}",
-                             field=self.name)
+            raise option_error(f"{where}option {self.name} must be a {self.type.__name__}, got {value!r}",
+                               self.name)
         return value
 
     def describe(self) -> dict[str, Any]:
@@ -202,8 +213,8 @@ class Solver:
         for key in options:
             if key not in declared:
                 valid = ", ".join(declared) or "none"
-                raise InputError(f"solver '{name}' has no option {key!r}{hint(key, declared)}; "
-                                 f"its options: {valid} (see 'routeopt solvers {name}')", field=key)
+                raise option_error(f"solver '{name}' has no option {key!r}{hint(key, declared)}; "
+                                   f"its options: {valid} (see 'routeopt solvers {name}')", key)
         out = {key: opt.default for key, opt in declared.items()}
         out.update({key: declared[key].validate(value, name) for key, value in options.items()})
         return out

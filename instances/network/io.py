@@ -43,7 +43,7 @@ def _number(text: str, path: Path, line: int, what: str) -> float:
 
 
 def read_topology(path: str | Path) -> NetworkProblem:
-    """A :class:`Network` without flows from an edge list or GraphML file."""
+    """A :class:`NetworkProblem` without flows from an edge list or GraphML file."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", path=path)

@@ -1,7 +1,7 @@
 """Packet routing in datacenter fabrics: a topology of directed, capacitated links and flows.
 
-A :class:`Network` holds nodes (hosts and switches), directed links with capacities (a cable is
-two links, one each way) and flows ``(source host, destination host, size)``. A :class:`Routing`
+A :class:`NetworkProblem` holds nodes (hosts and switches), directed links with capacities (a cable is
+two links, one each way) and flows ``(source host, destination host, size)``. A :class:`NetworkSolution`
 gives, for each flow, one or more ``(path, fraction)`` pairs; ``evaluate`` loads every link with
 ``size * fraction`` along each path and scores the maximum link congestion
 (``load / capacity``), the number the LP of ideal packet spraying minimises.
@@ -10,7 +10,7 @@ Topologies: :func:`leaf_spine`, :func:`fat_tree`, or any graph from a file
 (:mod:`.network_io`); traffic patterns are in :mod:`.network_generate`.
 
 >>> net = leaf_spine(leaves=2, spines=2, hosts_per_leaf=1, flows=[("h0", "h1", 1.0)])
->>> route = Routing([[(["h0", "leaf0", "spine0", "leaf1", "h1"], 0.5),
+>>> route = NetworkSolution([[(["h0", "leaf0", "spine0", "leaf1", "h1"], 0.5),
 ...                   (["h0", "leaf0", "spine1", "leaf1", "h1"], 0.5)]])
 >>> net.evaluate(net.resolve(route)).objective
 1.0
@@ -46,7 +46,7 @@ class NetworkSolution(Solution):
                             for flow in self.flows]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Routing":
+    def from_dict(cls, data: dict[str, Any]) -> "NetworkSolution":
         rows = data["routing"]
         if not isinstance(rows, list):
             raise InputError("routing must be a list with one entry per flow", field="routing")
@@ -284,7 +284,7 @@ class NetworkProblem(Problem):
                           for (s, t), z in zip(self.flows.tolist(), self.demand)]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Network":
+    def from_dict(cls, data: dict[str, Any]) -> "NetworkProblem":
         nodes = [str(v) for v in data["nodes"]]
         index = {v: k for k, v in enumerate(nodes)}
 
@@ -305,7 +305,7 @@ class NetworkProblem(Problem):
     def solution_from_dict(cls, data: dict[str, Any]) -> NetworkSolution:
         return NetworkSolution.from_dict(data)
 
-    def with_flows(self, flows: Iterable[tuple[Any, Any, float]], name: str | None = None) -> "Network":
+    def with_flows(self, flows: Iterable[tuple[Any, Any, float]], name: str | None = None) -> "NetworkProblem":
         """The same topology carrying ``flows`` (host names or indices)."""
         pairs, sizes = [], []
         for f, (s, t, z) in enumerate(flows):

@@ -6,7 +6,7 @@ clients it visits in order; its depots come from its vehicle type.
 
 >>> import numpy as np
 >>> p = VRPProblem(distance=np.array([[0, 2, 3], [2, 0, 1], [3, 1, 0]]))
->>> p.variant, p.evaluate(Solution([Route([1, 2])])).objective
+>>> p.variant, p.evaluate(VRPSolution([Route([1, 2])])).objective
 ('TSP', 6.0)
 """
 
@@ -105,7 +105,7 @@ class VRPSolution(_BaseSolution):
             for r in self.routes]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Solution":
+    def from_dict(cls, data: dict[str, Any]) -> "VRPSolution":
         try:
             return cls([Route(**r) if isinstance(r, dict) else Route(list(r)) for r in data["routes"]])
         except (KeyError, TypeError) as exc:
@@ -464,7 +464,7 @@ class VRPProblem(Problem):
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "VRP":
+    def from_dict(cls, data: dict[str, Any]) -> "VRPProblem":
         d = {k: v for k, v in data.items() if k not in ("family",)}
         try:
             d["vehicle_types"] = [VehicleType.from_dict(vt) for vt in d.get("vehicle_types", [])]
@@ -476,7 +476,7 @@ class VRPProblem(Problem):
     def solution_from_dict(cls, data: dict[str, Any]) -> VRPSolution:
         return VRPSolution.from_dict(data)
 
-    def with_best_known(self, value: float | None) -> "VRP":
+    def with_best_known(self, value: float | None) -> "VRPProblem":
         return replace(self, best_known=value)
 
 

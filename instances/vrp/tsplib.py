@@ -376,7 +376,7 @@ def _time_windows(f: _File, n: int) -> np.ndarray | None:
 
 
 def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRPProblem:
-    """Parse TSPLIB/CVRPLIB/ORTEC ``text`` (read from ``path``) into a :class:`VRP`."""
+    """Parse TSPLIB/CVRPLIB/ORTEC ``text`` (read from ``path``) into a :class:`VRPProblem`."""
     f = _scan(text, path)
     kind = (f.spec("TYPE") or "").upper().split()
     if kind and kind[0] not in TYPES:

@@ -143,8 +143,14 @@ class Report:
         return pd.DataFrame(records)
 
     # ----------------------------------------------------------------- rich tables
-    def table(self):
-        """Both tables as one rich renderable (per-instance, then the summary)."""
+    def table(self, file=None) -> None:
+        """Print both tables (per instance, then per solver) on stdout or ``file``: the same in a
+        script, a terminal and a notebook."""
+        from rich.console import Console
+        Console(file=file, highlight=False, markup=False).print(self.tables())
+
+    def tables(self):
+        """Both tables as one rich renderable, to print where you choose."""
         from rich.console import Group
         return Group(self.instance_table(), self.summary_table())
 
