@@ -7,13 +7,13 @@ registry. matplotlib is imported here, inside the functions, only when a picture
 
 from __future__ import annotations
 
-import difflib
 import io
 import math
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import InputError
+from .params import unknown
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 GREY = "#b8b8b8"
@@ -45,10 +45,7 @@ def options(given: dict[str, Any], own: dict[str, Any], family: str) -> dict[str
     valid = {**COMMON, **own}
     for key in given:
         if key not in valid:
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(f"unknown {family} plot option {key!r}{hint}; valid: {', '.join(sorted(valid))}",
-                             field=key)
+            raise unknown(f"{family} plot option", key, sorted(valid))
     return {**valid, **given}
 
 

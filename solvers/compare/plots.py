@@ -78,16 +78,14 @@ def gap_curves(report: "Report", points: int = 200) -> dict[str, tuple[np.ndarra
 
 
 def plot_report(report: "Report", path: Path) -> Path:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ...instances._plot import check_path, figure, save
 
-    from ...instances._io import atomic_write
-
+    path = check_path(path)
     ratios = profile_ratios(report)
     curves = gap_curves(report)
     panels = 2 if curves else 1
-    fig, axes = plt.subplots(1, panels, figsize=(6.4 * panels, 4.6), squeeze=False)
+    fig = figure((6.4 * panels, 4.6))          # no pyplot: a notebook's backend is left alone
+    axes = [fig.subplots(1, panels, squeeze=False)[0]]
     ax = axes[0][0]
     finite = [r for rs in ratios.values() for r in rs if math.isfinite(r)]
     top = max(finite + [1.0])
@@ -119,10 +117,5 @@ def plot_report(report: "Report", path: Path) -> Path:
         ax2.set_title("gap over time (best so far)")
         ax2.grid(alpha=0.3, which="both")
         ax2.legend(loc="upper right")
-    fig.tight_layout()
-    import io
-    buf = io.BytesIO()
-    suffix = path.suffix.lower().lstrip(".") or "png"
-    fig.savefig(buf, format=suffix, dpi=120)
-    plt.close(fig)
-    return atomic_write(path, buf.getvalue())
+    save(fig, path)
+    return path
