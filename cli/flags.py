@@ -44,7 +44,7 @@ def parse_pairs(items: list[str] | None, option: str) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key:
-            raise InputError(f"{option} expects KEY=VALUE, got {item!r}", field=option)
+            raise InputError(f"{option} expects key=value, got {item!r}", field=option)
         if key in out:
             raise InputError(f"{option} {key} given twice", field=option)
         out[key] = parse_value(raw)

@@ -29,16 +29,22 @@ import time
 import warnings
 from typing import Any, ClassVar, Sequence
 
-from ..errors import UnsupportedError
+from ..errors import InputError, UnsupportedError
 from ..instances.vrp.problem import VRPProblem
-from ..solvers.base import Budget, Result, Solver, Status
+from ..solvers.base import Budget, Option, Result, Solver, Status, option_error
 from . import checkpoints as ckpts
 from .convert import kind_of, neural_size
 from .inference import DECODES, Answer, timed_infer
 
 _ATTENTION = frozenset({"capacity", "time_windows", "service_times"})
 _MATRIX = frozenset({"asymmetric", "capacity"})
-_OPTIONS = frozenset({"checkpoint", "decode", "samples", "device", "max_rollouts", "any_size"})
+
+
+def _decode(default: str | None, when_none: str = "") -> Option:
+    """The ``decode`` option; each model has its own default."""
+    return Option("decode", str, default, "decoding: greedy, multistart (one rollout per client), augment "
+                  "(multistart on 8 transformed copies) or sampling" + when_none,
+                  choices=DECODES, none_ok=default is None)
 
 
 class NeuralSolver(Solver):
@@ -48,12 +54,20 @@ class NeuralSolver(Solver):
     kind = "neural"
     library = "rl4co"
     model: ClassVar[str] = "pomo"
-    default_decode: ClassVar[str] = "augment"
-    options_known: ClassVar[frozenset[str]] = _OPTIONS
+    OPTIONS = (
+        Option("checkpoint", str, None, "a model trained by 'routeopt train' (none: the shipped checkpoint "
+               "of this model and problem whose training size is nearest the instance's)", none_ok=True),
+        _decode("augment"),
+        Option("samples", int, 64, "rollouts per instance with decode=sampling", low=1),
+        Option("device", str, "auto", "torch device: auto (GPU when present), cpu, cuda or cuda:N"),
+        Option("max_rollouts", int, None, "rollouts per batch chunk (none: 8192 on a CPU, 262144 on a GPU)",
+               low=1, none_ok=True),
+        Option("any_size", bool, False, "solve even when the instance is far outside the training size"),
+    )
 
     @property
     def decode(self) -> str:
-        return self.options.get("decode", self.default_decode)
+        return self.options["decode"]
 
     def _kind(self, problem: VRPProblem) -> str:
         return kind_of(problem, matrix=self.model == "matnet")
@@ -62,29 +76,18 @@ class NeuralSolver(Solver):
         """The checkpoint that will solve ``problem``, and a warning when it is a poor fit."""
         kind = self._kind(problem)
         size = neural_size(problem, kind)
-        given = self.options.get("checkpoint")
+        given = self.options["checkpoint"]
         ckpt = ckpts.read(given) if given else ckpts.nearest(self.model, kind, size)
         warning = ckpts.check_match(ckpt, self.model, kind, size, problem.name,
-                                    any_size=bool(self.options.get("any_size", False)))
+                                    any_size=self.options["any_size"])
         return ckpt, warning
 
     def check(self, problem: VRPProblem) -> None:
         super().check(problem)
-        unknown = sorted(set(self.options) - self.options_known)
-        if unknown:
-            raise UnsupportedError(f"solver '{self.name}' has no option {', '.join(unknown)} "
-                                   f"(options: {', '.join(sorted(self.options_known))})")
-        decode = self.decode
-        if decode not in DECODES:
-            raise UnsupportedError(f"solver '{self.name}': unknown decode '{decode}' "
-                                   f"(choose one of {', '.join(DECODES)})")
-        if self.options.get("ls", "pyvrp") not in ("pyvrp", "local"):
-            raise UnsupportedError(f"solver '{self.name}': ls must be 'pyvrp' or 'local', "
-                                   f"not '{self.options['ls']}'")
         ckpt, _ = self.checkpoint_for(problem)
         # torch, rl4co and the network load here, not in the timed solve
         from .inference import load_policy, resolve_device
-        load_policy(ckpt, resolve_device(self.options.get("device", "auto")))
+        load_policy(ckpt, resolve_device(self.options["device"]))
 
     @classmethod
     def prepare(cls) -> None:
@@ -98,9 +101,9 @@ class NeuralSolver(Solver):
         torch.set_num_threads(budget.threads)
         try:
             return timed_infer(ckpt, problems, decode=self.decode,
-                               samples=int(self.options.get("samples", 64)),
-                               device=self.options.get("device", "auto"), seed=budget.seed,
-                               max_rollouts=self.options.get("max_rollouts"))
+                               samples=self.options["samples"],
+                               device=self.options["device"], seed=budget.seed,
+                               max_rollouts=self.options["max_rollouts"])
         finally:
             torch.set_num_threads(threads)
 
@@ -142,7 +145,7 @@ class NeuralSolver(Solver):
 class AttentionModelSolver(NeuralSolver):
     name = "am"
     model = "am"
-    default_decode = "greedy"
+    OPTIONS = (_decode("greedy"),)
     supports = _ATTENTION
     description = ("Attention Model (Kool et al. 2019, rl4co): TSP, CVRP, VRPTW with coordinates; "
                    "one depot, one vehicle type, fleet not limited")
@@ -159,7 +162,7 @@ class POMOSolver(NeuralSolver):
 class SymNCOSolver(NeuralSolver):
     name = "symnco"
     model = "symnco"
-    default_decode = "multistart"
+    OPTIONS = (_decode("multistart"),)
     supports = _ATTENTION
     description = ("Sym-NCO (Kim et al. 2022, rl4co): TSP, CVRP, VRPTW with coordinates; one depot, "
                    "one vehicle type, fleet not limited")
@@ -177,18 +180,43 @@ class POMOLocalSearchSolver(POMOSolver):
     """POMO's answer seeds PyVRP (or the project's local search) for the rest of the budget."""
 
     name = "pomo+ls"
-    options_known = _OPTIONS | {"ls", "ls_options"}
     description = ("POMO, then PyVRP seeded with its answer for the rest of the "
                    "time limit (option ls='local': the built-in local search); never worse than POMO")
+    OPTIONS = (
+        _decode(None, "; none: augment on a GPU, greedy on a CPU"),
+        Option("ls", str, "pyvrp", "the search that improves POMO's answer: PyVRP, or the built-in local "
+               "search", choices=("pyvrp", "local")),
+        Option("ls_options", dict, None, "options of that search, e.g. {'iterations': 1000} (checked "
+               "against its own declared options)", none_ok=True),
+    )
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        extra = self.options["ls_options"]
+        if extra:
+            where = f"solver '{self.name}': option ls_options: "
+            if "initial_solution" in extra:
+                raise option_error(where + "initial_solution is POMO's answer, not an option", "ls_options")
+            try:                                        # a bad key or value fails now, not mid-run
+                self._ls_class().check_options(extra)
+            except InputError as exc:
+                raise option_error(where + exc.message, "ls_options") from None
+
+    def _ls_class(self) -> type[Solver]:
+        if self.options["ls"] == "local":
+            from ..solvers.vrp.local import LocalSearchSolver
+            return LocalSearchSolver
+        from ..solvers.vrp.pyvrp import PyVRPSolver
+        return PyVRPSolver
 
     @property
     def decode(self) -> str:
         # On a GPU x8 augmentation takes milliseconds; on a CPU even multistart (one rollout per
         # client) can eat a 1 s budget that the local search uses better, so one greedy rollout.
-        if "decode" in self.options:
+        if self.options["decode"] is not None:
             return self.options["decode"]
         from .inference import resolve_device
-        return "augment" if resolve_device(self.options.get("device", "auto")).type == "cuda" else "greedy"
+        return "augment" if resolve_device(self.options["device"]).type == "cuda" else "greedy"
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
@@ -199,7 +227,7 @@ class POMOLocalSearchSolver(POMOSolver):
         if remaining < 0.05:
             seed.metadata["ls"] = "skipped: no time left"
             return seed
-        ls = self.options.get("ls", "pyvrp")
+        ls = self.options["ls"]
         improved = self._improve(problem, seed, ls, Budget(remaining, budget.seed, budget.threads))
         if improved is None:
             return seed
@@ -217,12 +245,9 @@ class POMOLocalSearchSolver(POMOSolver):
         return best
 
     def _improve(self, problem: VRPProblem, seed: Result, ls: str, budget: Budget) -> Result | None:
-        extra = dict(self.options.get("ls_options") or {})
+        extra = dict(self.options["ls_options"] or {})
         if ls == "local":
-            from ..solvers.vrp.local import LocalSearchSolver
-            return LocalSearchSolver(initial_solution=seed.solution, **extra).solve(problem, budget)
-        if ls != "pyvrp":
-            raise UnsupportedError(f"solver 'pomo+ls': ls must be 'pyvrp' or 'local', not '{ls}'")
+            return self._ls_class()(initial_solution=seed.solution, **extra).solve(problem, budget)
         from pyvrp import Solution as PyVRPSolution
 
         from ..solvers.vrp.pyvrp import PyVRPSolver, build_data

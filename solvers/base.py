@@ -135,12 +135,12 @@ class Option:
     def validate(self, value: Any, owner: str) -> Any:
         """``value`` converted to the option's type; an ``InputError`` naming the option otherwise."""
         where = f"solver '{owner}': "
-        if isinstance(value, str) and self.type is not str:
-            value = parse_value(value)
+        if isinstance(value, str) and (self.type is not str or value.strip().lower() in ("none", "null")):
+            value = parse_value(value)      # a command line's "none" means the default "decide yourself"
         if value is None:
             if self.none_ok or self.default is None:
                 return None
-            raise option_error(f"{where}option {self.name} needs a {_TYPES.get(self.type, 'value')}, got None",
+            raise option_error(f"{where}option {self.name} needs a value of type {_TYPES.get(self.type, self.type.__name__)}, got None",
                                self.name)
         try:
             if self.type is bool:

@@ -12,7 +12,7 @@ import signal
 import time
 
 from routeopt.instances.vrp.problem import VRPProblem, Route, VRPSolution
-from routeopt.solvers.base import Budget, Result, Solver, Status
+from routeopt.solvers.base import Budget, Option, Result, Solver, Status
 
 ALL = frozenset({"capacity", "time_windows", "service_times", "asymmetric", "multi_depot",
                  "heterogeneous_fleet", "fixed_cost", "max_duration", "prizes", "zones", "preferences",
@@ -48,9 +48,10 @@ class Steady(_Base):
     """Deterministic: the same answer for the same instance and seed, after ``delay`` seconds."""
 
     name = "steady"
+    OPTIONS = (Option("delay", float, 0.0, "seconds to sleep before answering", low=0),)
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
-        time.sleep(float(self.options.get("delay", 0.0)))
+        time.sleep(self.options["delay"])
         return Result(self.name, problem.name, Status.FEASIBLE, solution=greedy_routes(problem, budget.seed))
 
 

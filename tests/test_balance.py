@@ -288,17 +288,17 @@ def test_cli(tmp_path):
     from routeopt.cli.app import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["balance", "solve", "-g", "balance-zipf", "--n", "64", "--m", "4", "--k", "2",
+    res = runner.invoke(app, ["solve", "-g", "balance-zipf", "-p", "n=64", "-p", "m=4", "-p", "k=2",
                               "-s", "bip", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["status"] == "FEASIBLE" and out["max_vio"] <= 0.0 + 1e-9
+    assert out["status"] == "FEASIBLE" and out["metadata"]["max_vio"] <= 0.0 + 1e-9
     p = routeopt.generate("balance-hot", n=48, seed=0, m=4, k=1)
     routeopt.save(p, tmp_path / "p.json")
-    res = runner.invoke(app, ["balance", "solve", str(tmp_path / "p.json"), "-s", "balance-milp"])
+    res = runner.invoke(app, ["solve", str(tmp_path / "p.json"), "-s", "balance-milp"])
     assert res.exit_code == 0 and "OPTIMAL" in res.stdout
     res = runner.invoke(app, ["balance", "simulate", "--n", "256", "--m", "8", "--steps", "3", "--warmup", "1",
-                              "--methods", "topk,bip-causal", "--json"])
+                              "--solvers", "topk,bip-causal", "--json"])
     assert res.exit_code == 0 and len(json.loads(res.stdout)["methods"]) == 2
-    res = runner.invoke(app, ["balance", "solve", "-g", "balance-zipf", "--n", "16", "--m", "4", "--k", "5"])
+    res = runner.invoke(app, ["solve", "-g", "balance-zipf", "-p", "n=16", "-p", "m=4", "-p", "k=5"])
     assert res.exit_code == 2 and "k=5" in res.output

@@ -165,10 +165,10 @@ def test_bad_input_is_one_line_exit_2_and_no_output_file(case, as_json, tmp_path
 
 
 def test_unexpected_error_is_one_line_with_debug_hint(files, monkeypatch):
-    def broken(path):
+    def broken(*args):
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr(cli_app, "load", broken)
+    monkeypatch.setattr(cli_app.flags, "load_or_generate", broken)
     line = assert_one_line_error(run("solve", files["cvrp"]), "unexpected RuntimeError", "disk on fire second line",
                                  "ROUTEOPT_DEBUG=1", code=3)
     assert line.count("error:") == 1

@@ -214,9 +214,11 @@ def test_ray_executor_gives_the_same_table_as_local_processes(tmp_path):
 def test_ray_cluster_given_by_address(tmp_path):
     pytest.importorskip("ray")
     import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = 52365                      # Ray's own default ports (dashboard agent 52365, dashboard 8265) are taken
+    while port in (52365, 8265, 6379):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     ray_bin = Path(sys.executable).with_name("ray")
     start = subprocess.run([str(ray_bin), "start", "--head", "--port", str(port), "--num-cpus", "2",
                             "--include-dashboard=false", "--disable-usage-stats"],

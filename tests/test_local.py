@@ -99,5 +99,5 @@ def test_unsupported_features_refused(kind, feature):
 
 def test_unknown_construction_refused():
     problem = routeopt.generate("cvrp", n=10, seed=0)
-    with pytest.raises(UnsupportedError, match="construction"):
+    with pytest.raises(routeopt.InputError, match="construction='magic' is not one of savings, sweep, nearest"):
         routeopt.solve(problem, solver="local", time_limit=1, construction="magic")

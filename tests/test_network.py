@@ -153,15 +153,20 @@ def test_cli_solve_and_bench(tmp_path):
     from routeopt.cli.app import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["network", "solve", "--topology", "leafspine", "--leaves", "4", "--spines", "4",
-                              "--hosts", "2", "--traffic", "all-to-all", "--solver", "split", "--json"])
+    res = runner.invoke(app, ["solve", "--generate", "leafspine", "-p", "leaves=4", "-p", "spines=4",
+                              "-p", "hosts_per_leaf=2", "-p", "traffic=all-to-all", "--solver", "split", "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["status"] == "FEASIBLE" and data["objective"] > 0
     topo = tmp_path / "t.edges"
     topo.write_text("a b\nb c\n")
-    res = runner.invoke(app, ["network", "solve", str(topo), "--traffic-file", str(tmp_path / "nope.csv")])
-    assert res.exit_code == 2 and "no such file" in res.output
+    res = runner.invoke(app, ["network", "build", str(topo), "--traffic-file", str(tmp_path / "nope.csv"),
+                              "--out", str(tmp_path / "t.json")])
+    assert res.exit_code == 2 and "no such file" in res.output and not (tmp_path / "t.json").exists()
+    res = runner.invoke(app, ["network", "build", str(topo), "--traffic", "ring", "--out", str(tmp_path / "t.json")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["solve", str(tmp_path / "t.json"), "-s", "spray", "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["status"] == "OPTIMAL"
     res = runner.invoke(app, ["network", "bench", "--quick", "--solvers", "spray,split,ecmp", "--json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)

@@ -182,10 +182,10 @@ def test_mismatched_checkpoint_gives_clear_error(tiny_checkpoint):
         routeopt.solve(routeopt.generate("acvrp", n=10, seed=0), solver="matnet", checkpoint=path)
     with pytest.raises(UnsupportedError, match="does not support asymmetric"):
         routeopt.solve(routeopt.generate("acvrp", n=10, seed=0), solver="pomo", checkpoint=path)
-    with pytest.raises(UnsupportedError, match="decode"):
+    with pytest.raises(InputError, match="decode='beam' is not one of"):
         routeopt.solve(routeopt.generate("cvrp", n=10, seed=0), solver="pomo", checkpoint=path,
                        decode="beam")
-    with pytest.raises(UnsupportedError, match="no option ls"):
+    with pytest.raises(InputError, match="has no option 'ls'"):
         routeopt.solve(routeopt.generate("cvrp", n=10, seed=0), solver="pomo", checkpoint=path, ls="local")
     with pytest.raises(InputError, match="not found"):
         routeopt.solve(routeopt.generate("cvrp", n=10, seed=0), solver="pomo", checkpoint="nope.pt")

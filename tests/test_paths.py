@@ -318,17 +318,17 @@ def one_line_error(result, needle: str):
 
 def test_cli_query_matrix_alternatives_generate(tmp_path):
     gr = tmp_path / "g.gr"
-    assert run("paths", "generate", "road", "--nodes", 900, "--out", gr).exit_code == 0
-    r = run("paths", "query", gr, "-s", 0, "-t", 899, "-s", 5, "-t", 600, "--solver", "ch", "--json")
+    assert run("instances", "generate", "road", "--n", 900, "--out", gr).exit_code == 0
+    r = run("paths", "query", gr, "--source", 0, "--target", 899, "--source", 5, "--target", 600, "-s", "ch", "--json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     g = load(gr).graph
     exact = _exact(g)
     assert [row["distance"] for row in data["pairs"]] == pytest.approx([exact[0, 899], exact[5, 600]])
     assert data["status"] == "OPTIMAL" and data["violations"] == []
-    ids = json.loads(run("paths", "query", gr, "--ids", "-s", 1, "-t", 900, "--json").stdout)
+    ids = json.loads(run("paths", "query", gr, "--ids", "--source", 1, "--target", 900, "--json").stdout)
     assert ids["pairs"][0]["distance"] == pytest.approx(exact[0, 899])
-    table = run("paths", "query", "--generate", "road", "--nodes", 400, "-s", "0", "-t", "350,350")
+    table = run("paths", "query", "--generate", "road", "-p", "n=400", "--source", "0", "--target", "350,350")
     assert table.exit_code == 0 and "hops" in table.stdout
     points = tmp_path / "p.csv"
     points.write_text("x,y\n" + "\n".join(f"{x},{y}" for x, y in g.coordinates[[0, 100, 450, 800]]))
@@ -337,7 +337,7 @@ def test_cli_query_matrix_alternatives_generate(tmp_path):
     assert m.exit_code == 0, m.output
     np.testing.assert_allclose(np.loadtxt(out, delimiter=","), exact[np.ix_([0, 100, 450, 800], [0, 100, 450, 800])])
     assert load(vrp).num_nodes == 4
-    a = run("paths", "alternatives", gr, "-s", 0, "-t", 899, "-k", 3, "--json")
+    a = run("paths", "alternatives", gr, "--source", 0, "--target", 899, "-k", 3, "--json")
     assert a.exit_code == 0, a.output
     methods = json.loads(a.stdout)["methods"]
     assert [m["method"] for m in methods] == ["penalty", "plateau", "yen"]
@@ -353,17 +353,17 @@ def test_cli_bench_small():
 
 
 def test_cli_bad_input_is_one_line(tmp_path):
-    one_line_error(run("paths", "query", tmp_path / "none.gr", "-s", 0, "-t", 1), "no such file")
-    one_line_error(run("paths", "query", "--generate", "road", "--nodes", 100, "-s", 0, "-t", 100), "node 100 is not in 0..99")
-    one_line_error(run("paths", "query", "-s", 0, "-t", 1), "give one of FILE, --generate")
-    one_line_error(run("paths", "query", "--generate", "grid", "-s", 0, "-t", 1), "unknown kind 'grid'")
-    one_line_error(run("paths", "query", "--generate", "road", "--nodes", 100, "-s", "a", "-t", 1), "expected a node")
-    one_line_error(run("paths", "query", "--generate", "road", "--nodes", 100, "-s", 0, "-t", 5, "--solver", "wormhole"),
+    one_line_error(run("paths", "query", tmp_path / "none.gr", "--source", 0, "--target", 1), "no such file")
+    one_line_error(run("paths", "query", "--generate", "road", "-p", "n=100", "--source", 0, "--target", 100), "node 100 is not in 0..99")
+    one_line_error(run("paths", "query", "--source", 0, "--target", 1), "give one of FILE, --generate")
+    one_line_error(run("paths", "query", "--generate", "grid", "--source", 0, "--target", 1), "unknown kind 'grid'")
+    one_line_error(run("paths", "query", "--generate", "road", "-p", "n=100", "--source", "a", "--target", 1), "expected a node")
+    one_line_error(run("paths", "query", "--generate", "road", "-p", "n=100", "--source", 0, "--target", 5, "--solver", "wormhole"),
                    "does not support weighted")
-    one_line_error(run("paths", "alternatives", "--generate", "road", "--nodes", 100, "-s", 0, "-t", 5, "--method", "x"),
+    one_line_error(run("paths", "alternatives", "--generate", "road", "-p", "n=100", "--source", 0, "--target", 5, "--solver", "x"),
                    "unknown method 'x'")
     bad = tmp_path / "bad.gr"
     bad.write_text("p sp 2 1\na 1 3 1\n")
-    one_line_error(run("paths", "query", bad, "-s", 0, "-t", 1), "bad.gr:2")
-    one_line_error(run("paths", "generate", "road", "--out", tmp_path / "x.vrp"), "--out must end in .gr or .json")
+    one_line_error(run("paths", "query", bad, "--source", 0, "--target", 1), "bad.gr:2")
+    one_line_error(run("instances", "generate", "road", "--out", tmp_path / "x.vrp"), ".vrp files hold vrp instances")
     assert not (tmp_path / "x.vrp").exists()

@@ -145,7 +145,7 @@ class _TSPOnly(Solver):
 
     def _solve(self, problem, budget):
         return Result(self.name, problem.name, Status.FEASIBLE,
-                      solution=routeopt.Solution([routeopt.Route(list(problem.clients))]))
+                      solution=routeopt.VRPSolution([routeopt.Route(list(problem.clients))]))
 
 
 class _Crashing(_TSPOnly):
@@ -161,7 +161,7 @@ class _Liar(_TSPOnly):
     def _solve(self, problem, budget):
         visits = list(problem.clients)[:-1]   # drops a client and claims a tiny cost
         return Result(self.name, problem.name, Status.OPTIMAL, objective=0.0,
-                      solution=routeopt.Solution([routeopt.Route(visits)]))
+                      solution=routeopt.VRPSolution([routeopt.Route(visits)]))
 
 
 def test_unsupported_feature_is_named():
@@ -211,6 +211,6 @@ def test_auto_rule_exact_when_it_can_prove_else_best_heuristic():
 
 def test_bad_solver_option_is_one_line():
     problem = routeopt.generate("cvrp", n=8, seed=0)
-    with pytest.raises(InputError, match="unknown first_solution 'NOPE'") as err:
+    with pytest.raises(InputError, match="first_solution='nope' is not one of") as err:
         routeopt.solve(problem, solver="ortools", time_limit=0.2, first_solution="nope")
     assert "\n" not in str(err.value)

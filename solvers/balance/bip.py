@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..base import Option
 from .common import RouterSolver, capacity_of
 
 __all__ = ["BIPRouter", "BIPSolver", "dual_prices", "prices_for", "first_come_first_served", "kth_largest"]
@@ -221,10 +222,21 @@ class BIPSolver(RouterSolver):
 
     name = "bip"
     description = "BIP dual algorithm: quantile updates of token/expert prices, top-k of s - q (torch)."
+    OPTIONS = (
+        # one batch, no prices from earlier ones to start from: more sweeps than the stream router's 4
+        # (raw MaxVio before the capacity repair on a zipf batch n=4096, m=64, k=2: 0.34 after 4,
+        # 0.09 after 8, 0.03 after 16)
+        Option("iterations", int, 16, "coordinate-descent sweeps on the dual prices", low=1),
+        Option("causal", bool, False, "route with prices learnt from earlier tokens only (on one batch: "
+               "top-k, block by block)"),
+        Option("smoothing", float, None, "causal mode: weight of the newest prices in their running average "
+               "(none: 0.5 causal, 1 otherwise)", low=0.0, high=1.0, none_ok=True),
+        Option("chunks", int, 8, "causal mode: blocks per batch, each priced on the tokens before it "
+               "(1: earlier batches' prices only)", low=1),
+        Option("guard", bool, True, "causal mode: an expert at capacity is closed to later tokens "
+               "(first come, first served); false: prices only"),
+    )
 
     def router(self, problem):
-        opts = {key: v for key, v in self.options.items() if key in ("iterations", "causal", "smoothing", "chunks", "guard")}
-        # one batch, no prices from earlier ones to start from: more sweeps (raw MaxVio before the
-        # capacity repair on a zipf batch n=4096, m=64, k=2: 0.34 after 4, 0.09 after 8, 0.03 after 16)
-        opts.setdefault("iterations", 16)
+        opts = {key: self.options[key] for key in ("iterations", "causal", "smoothing", "chunks", "guard")}
         return BIPRouter(problem.num_experts, problem.k, problem.capacity_factor, **opts)

@@ -15,9 +15,11 @@ import numpy as np
 
 from ...errors import UnsupportedError
 from ...instances.balance.problem import BalanceProblem, BalanceSolution, capacity_of
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 
-__all__ = ["as_tensor", "topk_experts", "loads_of", "repair", "RouterSolver", "capacity_of"]
+__all__ = ["as_tensor", "topk_experts", "loads_of", "repair", "RouterSolver", "capacity_of", "DEVICE"]
+
+DEVICE = Option("device", str, "cpu", "torch device the scores are routed on: cpu, cuda or cuda:N")
 
 
 def torch_device(name: str | None):
@@ -288,13 +290,18 @@ class RouterSolver(Solver):
 
     Options: ``device`` (``"cpu"``, ``"cuda"``), ``repair`` (default True: overflow beyond the
     expert capacity is re-routed so the answer is feasible; the router's own MaxVio is kept as
-    ``metadata["raw_max_vio"]``), plus the router's own options.
+    ``metadata["raw_max_vio"]``), plus the router's own options (each subclass declares them).
     """
 
     family = "balance"
     kind = "heuristic"
     supports = frozenset({"devices"})
     library = "torch"
+    OPTIONS = (
+        DEVICE,
+        Option("repair", bool, True, "re-route overflow beyond the expert capacity so the answer is "
+               "feasible (the router's own MaxVio stays in metadata['raw_max_vio'])"),
+    )
 
     def router(self, problem: BalanceProblem):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -303,7 +310,7 @@ class RouterSolver(Solver):
         import torch
 
         torch.manual_seed(budget.seed)
-        device = torch_device(self.options.get("device"))
+        device = torch_device(self.options["device"])
         s = as_tensor(problem.scores, device)
         route = self.router(problem)
         experts = route(s)
@@ -312,7 +319,7 @@ class RouterSolver(Solver):
         meta: dict[str, Any] = {"raw_max_vio": float(raw.max()) / (problem.k * n / m) - 1.0,
                                 "device": str(device)}
         meta.update(getattr(route, "info", {}))
-        if self.options.get("repair", True):
+        if self.options["repair"]:
             experts, moved = repair(s, experts, problem.capacity)
             meta["repaired_slots"] = moved
         sol = BalanceSolution(experts.cpu().numpy())

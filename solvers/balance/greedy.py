@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..base import Option
 from .common import RouterSolver, capacity_of, repair
 
 __all__ = ["GreedyRouter", "ExpertChoiceRouter", "GreedySolver", "ExpertChoiceSolver"]
@@ -67,12 +68,16 @@ class ExpertChoiceRouter:
 class GreedySolver(RouterSolver):
     """Top-k with capacity; option ``overflow`` = ``"reroute"`` (default) or ``"drop"``."""
 
-    name = "greedy"
+    name = "balance-greedy"
     description = "Top-k, overloaded experts keep their best tokens, overflow re-routed (or dropped)."
+    OPTIONS = (
+        Option("overflow", str, "reroute", "what happens to tokens beyond an expert's capacity: re-routed "
+               "to their best expert with room, or dropped (slots left empty)", choices=("reroute", "drop")),
+    )
 
     def router(self, problem):
         return GreedyRouter(problem.num_experts, problem.k, problem.capacity_factor,
-                            overflow=self.options.get("overflow", "reroute"))
+                            overflow=self.options["overflow"])
 
 
 class ExpertChoiceSolver(RouterSolver):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..base import Option
 from .common import RouterSolver, loads_of
 
 __all__ = ["LossFreeRouter", "LossFreeSolver"]
@@ -55,7 +56,12 @@ class LossFreeSolver(RouterSolver):
 
     name = "lossfree"
     description = "DeepSeek auxiliary-loss-free bias: top-k of s + b, b += u*sign(mean load - load)."
+    OPTIONS = (
+        Option("update_rate", float, 1e-3, "bias step u after each pass (DeepSeek-V3: 1e-3)", low=0.0),
+        Option("passes", int, 1, "bias updates on the batch (1: route once with zero bias, i.e. top-k; "
+               "more: route again after each update)", low=1),
+    )
 
     def router(self, problem):
-        opts = {key: v for key, v in self.options.items() if key in ("update_rate", "passes")}
-        return LossFreeRouter(problem.num_experts, problem.k, **opts)
+        return LossFreeRouter(problem.num_experts, problem.k, update_rate=self.options["update_rate"],
+                              passes=self.options["passes"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..base import Option
 from .common import RouterSolver
 
 __all__ = ["SinkhornRouter", "SinkhornSolver"]
@@ -59,7 +60,12 @@ class SinkhornSolver(RouterSolver):
 
     name = "sinkhorn"
     description = "Sinkhorn balanced transport plan (log domain), then top-k per token (torch)."
+    OPTIONS = (
+        # the scores are divided by eps: it must be positive
+        Option("eps", float, 1.0, "entropy temperature (1: the gate probabilities themselves)", low=1e-6),
+        Option("iterations", int, 20, "Sinkhorn scaling sweeps (rows, then columns)", low=1),
+    )
 
     def router(self, problem):
-        opts = {key: v for key, v in self.options.items() if key in ("eps", "iterations")}
-        return SinkhornRouter(problem.num_experts, problem.k, **opts)
+        return SinkhornRouter(problem.num_experts, problem.k, eps=self.options["eps"],
+                              iterations=self.options["iterations"])

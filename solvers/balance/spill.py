@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from ...instances.balance.problem import BalanceProblem, BalanceSolution
-from ..base import Budget, Result, Solver, Status
-from .common import as_tensor, loads_of, torch_device
+from ..base import Budget, Option, Result, Solver, Status
+from .common import DEVICE, as_tensor, loads_of, torch_device
 
 __all__ = ["SpillPlan", "spill_plan", "SpillSolver"]
 
@@ -78,18 +78,26 @@ class SpillSolver(Solver):
     supports = frozenset({"devices"})
     library = "torch"
     description = "Least-Loaded Expert Parallelism: top-k kept, device overflow spilled in chunks."
+    OPTIONS = (
+        Option("alpha", float, 1.1, "a device carrying more than alpha times the mean device load spills",
+               low=1.0),
+        Option("min_chunk", int, 32, "fewest tokens moved at once (fewer only when the expert has fewer left)",
+               low=1),
+        Option("devices", int, 8, "devices the experts are spread over in contiguous blocks when the "
+               "problem has no placement (capped at the number of experts)", low=1),
+        DEVICE,
+    )
 
     def _solve(self, problem: BalanceProblem, budget: Budget) -> Result:
-        s = as_tensor(problem.scores, torch_device(self.options.get("device")))
+        s = as_tensor(problem.scores, torch_device(self.options["device"]))
         experts = s.topk(problem.k, dim=1).indices
         m = problem.num_experts
         placement = problem.placement
         if placement is None:
-            p = max(1, min(m, int(self.options.get("devices", 8))))
+            p = min(m, self.options["devices"])
             placement = np.arange(m) * p // m
         loads = loads_of(experts, m).cpu().numpy()
-        plan = spill_plan(loads, placement, float(self.options.get("alpha", 1.1)),
-                          int(self.options.get("min_chunk", 32)))
+        plan = spill_plan(loads, placement, self.options["alpha"], self.options["min_chunk"])
         meta = {"device_loads_before": plan.before.tolist(), "device_loads_after": plan.device_loads.tolist(),
                 "device_max_vio_before": SpillPlan.max_vio(plan.before),
                 "device_max_vio_after": SpillPlan.max_vio(plan.device_loads),

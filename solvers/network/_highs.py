@@ -1,4 +1,4 @@
-"""The min-max-congestion model shared by the LP (``spray``) and the MILP (``netmilp``), solved
+"""The min-max-congestion model shared by the LP (``spray``) and the MILP (``network-milp``), solved
 with highspy directly (a million path columns would take PuLP minutes to build).
 
 Columns: one per (commodity, candidate path) carrying the commodity's share, then ``t``, the

@@ -78,7 +78,7 @@ class Fabric:
         return ([s] if core[0] != s else []) + list(core) + ([t] if core[-1] != t else [])
 
     def routing(self, split: Sequence[Sequence[tuple[int, float]]]) -> NetworkSolution:
-        """A :class:`Routing` from, per flow, ``(candidate index, fraction)`` pairs."""
+        """A :class:`NetworkSolution` from, per flow, ``(candidate index, fraction)`` pairs."""
         return NetworkSolution([[(self.full_path(f, k), float(x)) for k, x in row] for f, row in enumerate(split)])
 
     def single(self, choice: np.ndarray) -> NetworkSolution:

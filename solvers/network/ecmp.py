@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from ...instances.network.problem import NetworkProblem
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 from .common import Fabric
 
 
@@ -35,11 +35,15 @@ class ECMPSolver(Solver):
     kind = "heuristic"
     supports = frozenset({"unequal_sizes"})
     description = "ECMP: seeded hash of each flow onto one equal-cost path; Monte Carlo over seeds"
+    OPTIONS = (
+        Option("samples", int, 20, "hash seeds drawn for the congestion statistics in metadata (the answer "
+               "is the draw for the run's seed); stops early at half the time limit", low=1),
+    )
 
     def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         fabric = Fabric(problem)
-        samples = int(self.options.get("samples", 20))
+        samples = self.options["samples"]
         choice = draw(fabric, budget.seed)
         seen = [fabric.congestion(fabric.loads(choice))]
         for k in range(1, samples):

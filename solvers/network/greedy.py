@@ -4,7 +4,7 @@ congested link would be least congested once the flow is added (ties: least tota
 >>> import routeopt
 >>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("fattree", k=4, traffic="permutation")
->>> routeopt.solve(p, solver="netgreedy").status.value
+>>> routeopt.solve(p, solver="network-greedy").status.value
 'FEASIBLE'
 """
 
@@ -41,7 +41,7 @@ def greedy_choice(fabric: Fabric, order: np.ndarray | None = None) -> tuple[np.n
 
 
 class GreedySolver(Solver):
-    name = "netgreedy"
+    name = "network-greedy"
     family = "network"
     kind = "heuristic"
     supports = frozenset({"unequal_sizes"})

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...instances.network.problem import NetworkProblem
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 from ._highs import solve_min_congestion
 from .common import Fabric
 
@@ -44,10 +44,14 @@ class SprayLPSolver(Solver):
     supports = frozenset({"unequal_sizes"})
     library = "highspy"
     description = "ideal packet spraying: fractional min-max-congestion LP over equal-cost paths (lower bound)"
+    OPTIONS = (
+        Option("method", str, "auto", "HiGHS LP method: simplex, interior point without crossover, or auto "
+               "(simplex on small models, ipm on large ones)", choices=("auto", "simplex", "ipm")),
+    )
 
     def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
         fabric = Fabric(problem)
-        x, out = spray(fabric, budget, str(self.options.get("method", "auto")))
+        x, out = spray(fabric, budget, self.options["method"])
         meta = {k: out[k] for k in ("status", "rows", "columns", "solver_time")}
         if x is None:
             return Result(self.name, problem.name, Status.NO_SOLUTION, message=f"HiGHS: {out['status']}",

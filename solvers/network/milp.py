@@ -4,7 +4,7 @@ HiGHS), started from the greedy answer. For small cases: binaries grow with flow
 >>> import routeopt
 >>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("leafspine", leaves=3, spines=2, hosts_per_leaf=2, traffic="permutation")
->>> routeopt.solve(p, solver="netmilp").status.value
+>>> routeopt.solve(p, solver="network-milp").status.value
 'OPTIMAL'
 """
 
@@ -20,7 +20,7 @@ from .greedy import greedy_choice
 
 
 class UnsplittableMILPSolver(Solver):
-    name = "netmilp"
+    name = "network-milp"
     family = "network"
     kind = "exact"
     supports = frozenset({"unequal_sizes"})

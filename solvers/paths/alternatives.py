@@ -33,6 +33,7 @@ from numba import njit
 
 from ...instances.paths.graph import Graph
 from ...instances.paths.problem import PathsProblem, PathsSolution
+from ..base import Option
 from ._kernels import Workspace, walk
 from .common import PathSolver
 from .dijkstra import search
@@ -209,8 +210,15 @@ def yen(graph: Graph, s: int, t: int, k: int = 3, *, searcher: _Searcher | None 
     return found
 
 
+_STRETCH = Option("max_stretch", float, 1.3, "longest alternative kept, as a multiple of the shortest "
+                  "distance", low=1.0)
+_SHARING = Option("max_sharing", float, 0.8, "largest share of an alternative's length it may have in "
+                  "common with any route kept", low=0.0, high=1.0)
+
+
 class _AlternativesSolver(PathSolver):
-    """Answers each pair with the shortest path and the alternatives of ``method``."""
+    """Answers each pair with the shortest path and the alternatives of ``method``, which takes
+    the solver's declared options as keywords."""
 
     supports = frozenset({"directed", "weighted", "alternatives"})
     method: Any = None
@@ -248,6 +256,12 @@ class PenaltySolver(_AlternativesSolver):
     kind = "heuristic"
     description = "alternative routes by the penalty method (used arcs made 1.4x dearer, repeated)"
     method = staticmethod(penalty)
+    OPTIONS = (
+        Option("factor", float, 0.4, "each round multiplies the weights of the last route's arcs by 1 + factor",
+               low=0.0),
+        _STRETCH, _SHARING,
+        Option("rounds", int, None, "penalised searches per pair (none: 4 k)", low=1, none_ok=True),
+    )
 
 
 class PlateauSolver(_AlternativesSolver):
@@ -255,6 +269,7 @@ class PlateauSolver(_AlternativesSolver):
     kind = "heuristic"
     description = "alternative routes through the longest plateaus of the two shortest-path trees"
     method = staticmethod(plateau)
+    OPTIONS = (_STRETCH, _SHARING)
 
 
 class YenSolver(_AlternativesSolver):

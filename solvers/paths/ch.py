@@ -26,6 +26,7 @@ from numba import njit
 from ...errors import InputError
 from ...instances.paths.graph import Graph
 from ...instances.paths.problem import PathsProblem
+from ..base import Option
 from ._kernels import Workspace, grow, heap_grow, heap_pop, heap_push
 from .ch_build import build_hierarchy
 from .common import PathSolver
@@ -235,11 +236,16 @@ class ContractionHierarchy:
         return {"settled": self.settled}
 
 
+def _cache_key(options: dict[str, Any]) -> str:
+    # defaults filled in, so ``build(g)`` and the solver's default options share one index
+    return "ch:" + repr(sorted(CHSolver.check_options(options).items()))
+
+
 def build(graph: Graph, **options: Any) -> ContractionHierarchy:
     """Contract ``graph``; the hierarchy is cached on the graph per option set."""
-    key = "ch:" + repr(sorted(options.items()))
+    key = _cache_key(options)
     if key not in graph.cache:
-        graph.cache[key] = ContractionHierarchy(graph, **options)
+        graph.cache[key] = ContractionHierarchy(graph, **CHSolver.check_options(options))
     return graph.cache[key]
 
 
@@ -249,10 +255,17 @@ class CHSolver(PathSolver):
     name = "ch"
     description = ("contraction hierarchies (numba): edge-difference order with lazy updates, witness "
                    "search, stall-on-demand queries, path unpacking; reports build time and index size")
+    OPTIONS = (
+        Option("settle_limit", int, 200, "nodes a witness search may settle when contracting a node", low=1),
+        Option("simulate_limit", int, 20, "nodes a witness search may settle when estimating importance", low=1),
+        Option("update_neighbours", bool, False, "re-estimate the neighbours of each contracted node "
+               "(slower build)"),
+        Option("order", str, "difference", "contraction order: edge difference, or RoutingKit's "
+               "quotients (fewer shortcuts)", choices=("difference", "quotient")),
+    )
 
     def engine(self, problem: PathsProblem) -> ContractionHierarchy:
-        key = "ch:" + repr(sorted(self.options.items()))
-        self._cached = key in problem.graph.cache
+        self._cached = _cache_key(self.options) in problem.graph.cache
         return build(problem.graph, **self.options)
 
     def answer(self, problem, engine, deadline, meta):

@@ -38,6 +38,7 @@ from numba import njit
 from ...errors import UnsupportedError
 from ...instances.paths.graph import Graph
 from ...instances.paths.problem import PathsProblem, PathsSolution
+from ..base import Option
 from ._kernels import join, walk
 from .bidirectional import BFSEngine
 from .common import PathSolver
@@ -316,6 +317,7 @@ class WormHole:
 
 def build(graph: Graph, **options: Any) -> WormHole:
     """Grow the core of ``graph`` (cached on the graph per option set)."""
+    options = WormHoleSolver.check_options(options)    # defaults filled in: one key per actual set
     key = "wormhole:" + repr(sorted(options.items()))
     if key not in graph.cache:
         graph.cache[key] = WormHole(graph, **options)
@@ -331,6 +333,13 @@ class WormHoleSolver(PathSolver):
     approximate = True
     description = ("WormHole (sublinear, approximate) on unweighted undirected graphs: core of hubs, "
                    "periphery BiBFS, routes through the core; certified additive error per query")
+    OPTIONS = (
+        Option("core_size", int, None, "nodes in the core (none: 8 sqrt(n), at least 16)", low=1, none_ok=True),
+        Option("budget", int, 40, "arcs the periphery search may scan beyond what reaching the core needs",
+               low=0),
+        Option("max_error", int, None, "re-answer a pair exactly when its certified additive error bound "
+               "exceeds this (none: never)", low=0, none_ok=True),
+    )
 
     def engine(self, problem: PathsProblem) -> WormHole:
         return build(problem.graph, **self.options)

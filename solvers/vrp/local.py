@@ -44,7 +44,7 @@ import numpy as np
 
 from ...errors import UnsupportedError
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 from .common import BIG, to_integers
 
 CONSTRUCTIONS = ("savings", "sweep", "nearest")
@@ -63,7 +63,8 @@ def warm_up() -> float:
     tiny = VRPProblem(distance=d, demand=[0, 1, 1, 1, 1, 1], coordinates=xy,
                time_windows=[[0, 1000]] * 6, service_time=[0, 1, 1, 1, 1, 1], name="warm-up",
                vehicle_types=[VehicleType(count=5, capacity=(3,))])
-    _run(tiny, Budget(time_limit=1e6, seed=0), {"iterations": 3}, time.perf_counter())
+    _run(tiny, Budget(time_limit=1e6, seed=0), LocalSearchSolver.check_options({"iterations": 3}),
+         time.perf_counter())
     _WARM = True
     return time.perf_counter() - start
 
@@ -78,6 +79,20 @@ class LocalSearchSolver(Solver):
     supports = frozenset({"capacity", "asymmetric", "time_windows", "service_times"})
     description = ("built-in construction (savings, sweep, nearest) + granular local search + "
                    "ruin and recreate; capacity, time windows, asymmetric; one depot and fleet")
+    OPTIONS = (
+        Option("construction", str, "savings", "first solution: Clarke-Wright savings, sweep by polar "
+               "angle (needs coordinates) or nearest neighbour", choices=CONSTRUCTIONS),
+        Option("iterations", int, None, "stop after this many ruin-and-recreate steps (reproducible for a "
+               "seed; the temperature follows the step count); none: time limit only", low=1, none_ok=True),
+        Option("neighbours", int, 20, "granular neighbour list: nearest clients considered per move", low=1),
+        # the annealing divides by the start temperature: it must be positive
+        Option("start_temperature", float, 0.1, "annealing start temperature, a fraction of the mean "
+               "arc cost", low=1e-9),
+        Option("final_temperature", float, 0.001, "annealing final temperature, a fraction of the mean "
+               "arc cost (0: accept only improvements at the end)", low=0.0),
+        Option("initial_solution", VRPSolution, None, "a VRPSolution to start from instead of a "
+               "construction (Python only; e.g. pomo+ls)", none_ok=True),
+    )
 
     @classmethod
     def prepare(cls) -> None:
@@ -85,11 +100,7 @@ class LocalSearchSolver(Solver):
 
     def check(self, problem: VRPProblem) -> None:
         super().check(problem)
-        construction = self.options.get("construction", "savings")
-        if construction not in CONSTRUCTIONS:
-            raise UnsupportedError(f"solver 'local' has no construction '{construction}' "
-                                   f"(choose one of {', '.join(CONSTRUCTIONS)})")
-        if construction == "sweep" and problem.coordinates is None:
+        if self.options["construction"] == "sweep" and problem.coordinates is None:
             raise UnsupportedError(f"construction 'sweep' needs coordinates, which instance "
                                    f"'{problem.name}' lacks; use 'savings' or 'nearest'")
         if len(problem.vehicle_types) != 1:
@@ -196,7 +207,7 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     use_tw = int(data.has_time or bool(data.service.any()))
     D = np.ascontiguousarray(data.distance, dtype=np.int64)
     T = np.ascontiguousarray(data.duration, dtype=np.int64)
-    neigh = _neighbours(D, int(options.get("neighbours", 20)))
+    neigh = _neighbours(D, options["neighbours"])
     prob = (D, T, data.service.astype(np.int64), np.ascontiguousarray(data.time_windows[:, 0]),
             np.ascontiguousarray(data.time_windows[:, 1]), dem.astype(np.int64), neigh,
             np.array([cap, use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T))], dtype=np.int64))
@@ -211,10 +222,9 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(dem.max())))), 10.0])
 
     K.seed_rng(int(budget.seed) % (2**32))
-    construction = options.get("construction", "savings")
-    initial = options.get("initial_solution")     # a Solution to start from (e.g. a neural one)
+    initial = options["initial_solution"]     # a Solution to start from (e.g. a neural one)
     routes = ([list(r.visits) for r in initial.routes if r.visits] if initial is not None
-              else _construct(construction, problem, prob, K))
+              else _construct(options["construction"], problem, prob, K))
     routes.sort(key=lambda r: -int(dem[r].sum()))
     for r, visits in enumerate(routes[:R]):
         sol[0][r, :len(visits)] = visits
@@ -259,13 +269,12 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     rem = np.zeros(n, np.int64)
     keys = np.zeros(n, np.float64)
 
-    iterations = options.get("iterations")
-    iterations = int(iterations) if iterations else None
+    iterations = options["iterations"]
     deadline = start + budget.time_limit - 0.05
     # Start and final temperatures as fractions of the mean arc cost of the first solution.
     arc = max(float(dist), 1.0) / max(ncl, 1)
-    t0 = float(options.get("start_temperature", 0.1)) * arc
-    t1 = float(options.get("final_temperature", 0.001)) * arc
+    t0 = options["start_temperature"] * arc
+    t1 = options["final_temperature"] * arc
     chunk = 10
     done = 0
     search_start = time.perf_counter()

@@ -30,7 +30,7 @@ import numpy as np
 
 from ...errors import UnsupportedError
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 
 _EPS = 1e-6
 _HINT = "use solver='pyvrp' or 'ortools' (heuristics) for larger instances"
@@ -428,7 +428,7 @@ class MILPSolver(Solver):
     """Exact MILP with iterative cut separation: TSP/ATSP (DFJ), CVRP (rounded capacity cuts),
     small VRPTW / asymmetric CVRP (arcs, big-M start times, lifted MTZ loads)."""
 
-    name = "milp"
+    name = "vrp-milp"
     family = "vrp"
     kind = "exact"
     supports = frozenset({"asymmetric", "capacity", "time_windows", "service_times"})
@@ -436,6 +436,9 @@ class MILPSolver(Solver):
     library = "pulp"
     description = ("Exact MILP (PuLP + HiGHS or CBC): DFJ subtour and rounded capacity cuts "
                    "separated between re-solves; big-M time windows. Small instances only.")
+    OPTIONS = (
+        Option("backend", str, "highs", "MILP solver under PuLP", choices=("highs", "cbc")),
+    )
 
     def check(self, problem) -> None:
         # Size first, per formulation and with a hint; then what the base class checks.
@@ -443,12 +446,9 @@ class MILPSolver(Solver):
             kind = _kind(problem)
             if problem.size > LIMITS[kind]:
                 raise UnsupportedError(
-                    f"solver 'milp' proves {kind} optimality for at most {LIMITS[kind]} clients; "
+                    f"solver '{self.name}' proves {kind} optimality for at most {LIMITS[kind]} clients; "
                     f"'{problem.name}' has {problem.size}: {_HINT}")
         super().check(problem)
-        backend = self.options.get("backend", "highs")
-        if backend not in ("highs", "cbc"):
-            raise UnsupportedError(f"solver 'milp' has backends 'highs' and 'cbc', not '{backend}'")
 
     # ------------------------------------------------------------------ one solve
     def _run(self, model: _Model, mip: bool, seconds: float, threads: int, seed: int):
@@ -456,7 +456,7 @@ class MILPSolver(Solver):
         import pulp
 
         gap_abs = 0.999 if model.exact else 1e-7
-        if self.options.get("backend", "highs") == "cbc":
+        if self.options["backend"] == "cbc":
             import warnings
 
             with warnings.catch_warnings():   # PuLP 3.3 deprecates its bundled CBC for 4.0
@@ -494,7 +494,7 @@ class MILPSolver(Solver):
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         kind = _kind(problem)
-        meta: dict[str, Any] = {"formulation": kind, "backend": self.options.get("backend", "highs")}
+        meta: dict[str, Any] = {"formulation": kind, "backend": self.options["backend"]}
         if problem.num_clients <= 1:
             sol = VRPSolution([Route(list(problem.clients))] if problem.num_clients else [])
             return Result(self.name, problem.name, Status.OPTIMAL, solution=sol,

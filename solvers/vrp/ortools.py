@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import InputError
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 from .common import BIG, fleet_cap, to_integers
 
 _FIRST = ("AUTOMATIC", "SAVINGS", "PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION",
@@ -38,16 +37,20 @@ class ORToolsSolver(Solver):
     library = "ortools"
     description = ("OR-Tools routing: savings/cheapest-arc start, guided local search; capacities, "
                    "time windows, fleet, depots, allowed vehicles, optional clients")
+    OPTIONS = (
+        Option("first_solution", str, "auto", "first-solution strategy (auto: savings for plain CVRP, "
+               "parallel cheapest insertion with time windows, else path cheapest arc)",
+               choices=("auto",) + tuple(f.lower() for f in _FIRST)),
+        Option("metaheuristic", str, "guided_local_search", "local search metaheuristic after the first solution",
+               choices=tuple(m.lower() for m in _META)),
+    )
 
     def first_solution(self, problem: VRPProblem) -> str:
         """Savings for plain symmetric CVRP (where it shines), parallel cheapest insertion with
         time windows (cheapest arc often finds nothing on tight Solomon R1/RC1 windows),
         cheapest arc elsewhere."""
-        choice = str(self.options.get("first_solution", "auto")).upper()
+        choice = self.options["first_solution"].upper()
         if choice != "AUTO":
-            if choice not in _FIRST:
-                raise InputError(f"unknown first_solution '{choice}' (choose from {', '.join(_FIRST)})",
-                                 field="first_solution")
             return choice
         f = problem.features
         if "capacity" in f and not f & {"time_windows", "asymmetric", "multi_depot", "zones",
@@ -129,10 +132,7 @@ class ORToolsSolver(Solver):
         params = pywrapcp.DefaultRoutingSearchParameters()
         first = self.first_solution(problem)
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
-        meta_name = str(self.options.get("metaheuristic", "GUIDED_LOCAL_SEARCH")).upper()
-        if meta_name not in _META:
-            raise InputError(f"unknown metaheuristic '{meta_name}' (choose from {', '.join(_META)})",
-                             field="metaheuristic")
+        meta_name = self.options["metaheuristic"].upper()
         params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, meta_name)
         built = time.perf_counter() - start
         remaining = max(0.01, budget.time_limit - built - 0.05)

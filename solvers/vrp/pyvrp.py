@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
-from ..base import Budget, Result, Solver, Status
+from ..base import Budget, Option, Result, Solver, Status
 from .common import to_integers
 
 _ALL = frozenset({
@@ -96,6 +96,14 @@ class PyVRPSolver(Solver):
     library = "pyvrp"
     description = ("PyVRP iterated local search: capacities, time windows, multi-depot, "
                    "heterogeneous fleet, zones and preferences as profiles, prizes")
+    OPTIONS = (
+        Option("iterations", int, None, "stop after this many iterations as well as at the time limit "
+               "(same seed and iterations: same answer); none: time limit only", low=1, none_ok=True),
+        Option("progress", bool, True, "record the best cost over time in metadata['progress']"),
+        # a pyvrp.Solution (built on this problem's ProblemData): only from Python, e.g. pomo+ls
+        Option("initial_solution", object, None, "a pyvrp.Solution to start the search from "
+               "(Python only)", none_ok=True),
+    )
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         from pyvrp import solve as pyvrp_solve
@@ -106,11 +114,11 @@ class PyVRPSolver(Solver):
         built = time.perf_counter() - start
         remaining = max(0.01, budget.time_limit - built - 0.02)
         stop = MaxRuntime(remaining)
-        if self.options.get("iterations"):  # reproducible runs: same seed and iterations, same answer
-            stop = MultipleCriteria([stop, MaxIterations(int(self.options["iterations"]))])
-        track = bool(self.options.get("progress", True))
+        if self.options["iterations"] is not None:  # reproducible: same seed and iterations, same answer
+            stop = MultipleCriteria([stop, MaxIterations(self.options["iterations"])])
+        track = self.options["progress"]
         res = pyvrp_solve(pd, stop, seed=budget.seed, display=False,
-                          collect_stats=track, initial_solution=self.options.get("initial_solution"))
+                          collect_stats=track, initial_solution=self.options["initial_solution"])
         best = res.best
         meta: dict[str, Any] = {"iterations": int(res.num_iterations), "build_time": built,
                                 "scale": data.scale}
