@@ -28,7 +28,7 @@ from ..solvers.registry import solve as solve_problem
 from . import flags
 from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, ClickException, UsageError, console, error_line,
                      output_path, positive_time, print_json, quiet_broken_pipe, report_exception,
-                     stdout_to_stderr)
+                     key_value_grid, stdout_to_stderr)
 from .balance import balance_app
 from .instances import describe_problem, instances_app
 from .network import network_app
@@ -234,9 +234,7 @@ def _one_solver(name: str, as_json: bool) -> None:
     if as_json:
         print_json(row)
         return
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", justify="right")
-    grid.add_column()
+    grid = key_value_grid()
     grid.add_row("family", f"{row['family']} (instances measured in {row['size_unit']})")
     grid.add_row("kind", row["kind"])
     grid.add_row("library", _version_text(row) if row.get("library") else "built-in")

@@ -45,6 +45,15 @@ def console(stderr: bool = False) -> Console:
     return c
 
 
+def key_value_grid():
+    """The two-column layout of every panel: a bold label on the right, its value on the left."""
+    from rich.table import Table
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", justify="right")
+    grid.add_column()
+    return grid
+
+
 def debug() -> bool:
     return os.environ.get(DEBUG_ENV, "").strip() not in ("", "0", "false", "no")
 

@@ -18,7 +18,7 @@ from ..instances.generate import KINDS, kind_info
 from ..instances.generate import generate as generate_problem
 from ..instances.io import OUTPUT_SUFFIXES, load, save
 from . import flags
-from .common import console, fmt_number, output_path, print_json
+from .common import console, fmt_number, key_value_grid, output_path, print_json
 
 instances_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                             help="Inspect instance files and generate seeded instances.")
@@ -58,9 +58,7 @@ def show(
     if as_json:
         print_json(info)
         return
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", justify="right")
-    grid.add_column()
+    grid = key_value_grid()
     grid.add_row("name", Text(problem.name))
     grid.add_row("variant", Text(problem.variant, style="bold"))
     if "num_nodes" in info:

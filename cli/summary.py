@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from ..instances.base import Problem
 from ..solvers.base import Result, Status
-from .common import STATUS_STYLE, fmt_gap, fmt_number, fmt_time, one_line
+from .common import STATUS_STYLE, fmt_gap, fmt_number, fmt_time, key_value_grid, one_line
 
 OK = (Status.OPTIMAL, Status.FEASIBLE)
 OBJECTIVE = {"vrp": "cost", "paths": "total distance", "balance": "score (max)", "network": "max congestion"}
@@ -19,9 +18,7 @@ OBJECTIVE = {"vrp": "cost", "paths": "total distance", "balance": "score (max)",
 
 def summary_panel(problem: Problem, result: Result, asked: str, time_limit: float,
                   written: dict[str, Path]) -> Panel:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", justify="right")
-    grid.add_column()
+    grid = key_value_grid()
     source = getattr(problem, "source", None)
     grid.add_row("instance", Text(problem.name) + Text(f"  ({source})" if source else "", style="dim"))
     grid.add_row("problem", f"{problem.family} · {problem.variant} · {problem.size_text}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import os
+
 from pathlib import Path
 
 import pytest
