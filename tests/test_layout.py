@@ -82,7 +82,7 @@ def test_one_folder_per_family_in_instances_and_solvers():
         assert (ROOT / "solvers" / family).is_dir()
     flat = sorted(p.name for p in (ROOT / "instances").glob("*.py"))
     assert flat == ["__init__.py", "_io.py", "_plot.py", "base.py", "generate.py", "io.py", "jsonio.py",
-                    "params.py"], flat
+                    "limits.py", "params.py"], flat
 
 
 def test_problem_and_solution_names_follow_the_family():
