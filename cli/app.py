@@ -28,7 +28,7 @@ from ..solvers.registry import solve as solve_problem
 from . import flags
 from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, ClickException, UsageError, console, error_line,
                      output_path, positive_time, print_json, quiet_broken_pipe, report_exception,
-                     key_value_grid, stdout_to_stderr)
+                     fold_warnings, key_value_grid, stdout_to_stderr)
 from .balance import balance_app
 from .instances import describe_problem, instances_app
 from .network import network_app
@@ -105,6 +105,7 @@ def _version(value: bool) -> None:
 def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Print the version and exit.")] = False) -> None:
     """Routing problems defined once, solved by many solvers, every answer checked by the problem."""
+    fold_warnings()
 
 
 # --------------------------------------------------------------------------- solve
@@ -135,6 +136,7 @@ def solve(
     out = output_path(out, (".json", ".sol"), "--out")
     plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
     options = flags.parse_pairs(option, "--option")
+    flags.check_outputs({"--out": out, "--plot": plot}, [file])
     problem = flags.load_or_generate(file, generate, param)
     if out is not None and out.suffix.lower() == ".sol":
         if problem.family != "vrp":

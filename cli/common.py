@@ -67,6 +67,20 @@ def error_line(message: object) -> None:
     typer.echo(typer.style("error:", fg="red", bold=True) + " " + one_line(message), err=True)
 
 
+def fold_warnings() -> None:
+    """Library warnings (numpy, PyVRP, Lightning) as one line each on stderr, each text once."""
+    import warnings
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = f"warning: {category.__name__}: {one_line(message)}"
+        if text not in seen:
+            seen.add(text)
+            typer.echo(typer.style("warning:", fg="yellow") + text[len("warning:"):], err=True)
+
+    warnings.showwarning = show
+
+
 def report_exception(exc: BaseException) -> int:
     """Print ``exc`` as one line and return the exit code it deserves."""
     if debug():
@@ -182,8 +196,11 @@ def stdout_to_stderr() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- options
 def positive_time(value: float, option: str = "--time-limit") -> float:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise InputError(f"{option} must be a positive number of seconds, got {value:g}")
+    """Seconds in (0, 30 days], as every solver's budget takes them."""
+    from ..solvers.base import MAX_TIME_LIMIT
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 < value <= MAX_TIME_LIMIT):
+        raise InputError(f"{option} must be a positive number of seconds up to {MAX_TIME_LIMIT:.0f} "
+                         f"(30 days), got {value:g}")
     return float(value)
 
 

@@ -37,8 +37,15 @@ def number(field: str, value: Any, low: float = -math.inf, high: float = math.in
         raise InputError(f"{field} must be {'an integer' if integer else 'finite'}, got {value!r}",
                          field=field)
     if not low <= x <= high:
-        raise InputError(f"{field}={value!r} is out of range [{low:g}, {high:g}]", field=field)
+        raise InputError(f"{field}={value!r} is out of range [{_bound(low)}, {_bound(high)}]", field=field)
     return int(x) if integer else x
+
+
+def _bound(x: float) -> str:
+    """A range end as people write it: 4294967295, 0.5, 1e-06, inf."""
+    if math.isfinite(x) and float(x).is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return f"{x:g}"
 
 
 def hint(word: str, options: Iterable[str]) -> str:

@@ -33,17 +33,35 @@ class Status(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Budget:
-    """What a solver may spend: wall-clock seconds, a seed for reproducibility, threads."""
+    """What a solver may spend: wall-clock seconds, a seed for reproducibility, threads.
+
+    Checked where it enters, for every solver alike: a time limit in (0, 30 days] (C++ libraries
+    overflow on larger ones), a seed in [0, 2**32) (the range every library here accepts), threads
+    in [1, 1024].
+
+    >>> Budget(time_limit=float("nan"))
+    Traceback (most recent call last):
+    ...
+    routeopt.errors.InputError: [time_limit]: time_limit must be finite, got nan
+    """
 
     time_limit: float = 10.0
     seed: int = 0
     threads: int = 1
 
     def __post_init__(self) -> None:
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be positive, got {self.time_limit}")
-        if self.threads < 1:
-            raise ValueError(f"threads must be at least 1, got {self.threads}")
+        limit = number("time_limit", self.time_limit, 0, MAX_TIME_LIMIT)
+        if limit <= 0:
+            raise InputError(f"time_limit must be a positive number of seconds, got {self.time_limit!r}",
+                             field="time_limit")
+        object.__setattr__(self, "time_limit", float(limit))
+        object.__setattr__(self, "seed", number("seed", self.seed, 0, MAX_SEED, integer=True))
+        object.__setattr__(self, "threads", number("threads", self.threads, 1, MAX_THREADS, integer=True))
+
+
+MAX_TIME_LIMIT = 30 * 24 * 3600.0      # seconds
+MAX_SEED = 2**32 - 1
+MAX_THREADS = 1024
 
 
 @dataclass
