@@ -24,6 +24,7 @@ import numpy as np
 from ...errors import UnsupportedError
 from ...instances.balance.problem import BalanceProblem, BalanceSolution
 from ..base import Budget, Result, Solver, Status
+from ..highs import session
 
 __all__ = ["BalanceMILPSolver", "MAX_PAIRS"]
 
@@ -71,14 +72,7 @@ class BalanceMILPSolver(Solver):
         lp.a_matrix_.index_ = rows
         lp.a_matrix_.value_ = np.ones(2 * N)
 
-        # HiGHS keeps one thread pool per process, sized by the first run; a later run asking for
-        # another size (here or in another module) fails unless the pool is rebuilt.
-        highspy.Highs.resetGlobalScheduler(True)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", int(budget.threads))
-        h.setOptionValue("random_seed", int(budget.seed))
-        h.setOptionValue("time_limit", max(0.05, budget.time_limit - (time.perf_counter() - start)))
+        h = session(max(0.05, budget.time_limit - (time.perf_counter() - start)), budget.threads, budget.seed)
         h.passModel(lp)
         h.run()
         meta: dict = {"pairs": N}

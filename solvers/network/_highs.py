@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..highs import session
+
 SIMPLEX_COLUMNS = 5000
 
 
@@ -47,12 +49,7 @@ def solve_min_congestion(commodity: np.ndarray, volume: np.ndarray, path_links: 
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
     t_lb = float(np.max(fixed[:-1] / capacity[:-1])) if len(capacity) > 1 else 0.0
 
-    highspy.Highs.resetGlobalScheduler(True)   # one pool per process, sized by its first run
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(0.01, time_limit)))
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("random_seed", int(seed))
+    h = session(time_limit, threads, seed)
     if not integer and (method == "ipm" or (method == "auto" and ncol > SIMPLEX_COLUMNS)):
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")

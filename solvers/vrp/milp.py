@@ -31,6 +31,7 @@ import numpy as np
 from ...errors import UnsupportedError
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Option, Result, Solver, Status
+from ..highs import reset_scheduler
 
 _EPS = 1e-6
 _HINT = "use solver='pyvrp' or 'ortools' (heuristics) for larger instances"
@@ -471,9 +472,7 @@ class MILPSolver(Solver):
             return (has, optimal, bound, infeasible), model.prob.solutionTime
         import highspy
 
-        # HiGHS keeps one thread pool per process, sized by the first run; a later run asking
-        # for another size (here or in another module) fails unless the pool is rebuilt.
-        highspy.Highs.resetGlobalScheduler(True)
+        reset_scheduler()
         solver = _highs_class()(mip=mip, msg=False, timeLimit=seconds, threads=threads,
                             gapRel=0, gapAbs=gap_abs, random_seed=seed,
                             mip_feasibility_tolerance=1e-9, primal_feasibility_tolerance=1e-9)
