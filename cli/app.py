@@ -170,6 +170,8 @@ def solve(
         print_json(data)
     else:
         console().print(summary_panel(problem, result, solver, time_limit, written))
+    if result.metadata.get("interrupted"):
+        raise typer.Exit(EXIT_INTERRUPTED)      # the answer so far was printed (and --out written)
     if result.status not in OK:
         raise typer.Exit(EXIT_NO_ANSWER)
 

@@ -14,9 +14,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..errors import InputError
+from ..solvers.compare import check_arguments, check_outputs, instance_files
 from ..solvers.compare import compare as run_compare
 from ..solvers.compare.report import Report
-from ..solvers.compare.store import ResultStore
+from ..solvers.compare.store import ResultStore, check_results_file
 from .common import console, output_path, positive_time
 from .solverinfo import solver_names
 
@@ -105,22 +106,30 @@ def compare(
     Results go to --db as each run finishes; the same command with the same --db resumes.
     Infeasible answers are marked, never ranked; a solver that crashes or hangs costs one run.
     """
+    checked = check_arguments(time_limit=time_limit, seeds=seeds, workers=workers, threads=threads,
+                              grace=grace, memory_limit=memory_limit, cli=True)
     outputs = {name: output_path(value, suffixes, f"--{name}") for name, value, suffixes in
                (("plot", plot, (".png", ".svg", ".pdf")), ("csv", csv, (".csv",)),
                 ("markdown", markdown, (".md",)), ("json", json_path, (".json",)))}
-    if db is not None and db.exists() and db.is_dir():
-        raise InputError("--db must be a file, not a folder", path=db)
     if not paths:
         if db is None:
             raise InputError("give instance files, folders or patterns (or --db FILE to report stored results)")
+        check_outputs({"--db": db, **{f"--{k}": v for k, v in outputs.items()}}, [])
+        if db.exists():
+            check_results_file(db)
         report = stored_report(db, None if solvers is None else parse_solvers(solvers))
     else:
         missing = [p for p in paths if not any(ch in p for ch in "*?[") and not os.path.exists(p)]
         if missing:
             raise InputError("no such file or folder", path=Path(missing[0]))
-        report = run_compare(paths, parse_solvers(solvers), time_limit=positive_time(time_limit), seeds=seeds,
-                             executor=executor, db=db, workers=workers, threads=threads, grace=grace,
-                             memory_limit=memory_limit, ray_address=ray_address,
+        # an output that is an instance file would replace it: refused before anything runs
+        check_outputs({"--db": db, **{f"--{k}": v for k, v in outputs.items()}}, instance_files(paths))
+        if db is not None:
+            check_results_file(db)              # before any instance is loaded or solver prepared
+        report = run_compare(paths, parse_solvers(solvers), time_limit=positive_time(time_limit),
+                             seeds=checked["seeds"], executor=executor, db=db, workers=checked["workers"],
+                             threads=checked["threads"], grace=checked["grace"],
+                             memory_limit=checked["memory_limit"], ray_address=ray_address,
                              options=parse_options(option or []), retry_failed=retry_failed,
                              progress=not quiet)
     console().print(report.tables())

@@ -136,9 +136,15 @@ def _import_target(target: str) -> type[Solver]:
                 spec = importlib.util.spec_from_file_location(module_name, path)
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[module_name] = module
-                spec.loader.exec_module(module)
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    sys.modules.pop(module_name, None)     # not half-imported on the next call
+                    raise
         else:
             module = importlib.import_module(where)
+    except SyntaxError as exc:
+        raise UnknownSolverError(f"{exc.filename}:{exc.lineno}: syntax error in solver file: {exc.msg}") from None
     except ImportError as exc:
         raise UnknownSolverError(f"cannot import solver '{target}': {exc}") from None
     cls = getattr(module, cls_name, None)

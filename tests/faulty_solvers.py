@@ -105,3 +105,54 @@ class Hog(_Base):
         blocks = []
         while True:
             blocks.append(bytearray(256 * 2**20))
+
+
+class Spawner(_Base):
+    """Starts helper processes (a ``sleep 300`` and a multiprocessing worker), writes their process
+    ids to ``pid_file``, then hangs: killing the compare run must take the helpers down too."""
+
+    name = "spawner"
+    OPTIONS = (Option("pid_file", str, "", "where to write the helpers' process ids"),)
+
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
+        import multiprocessing
+        import subprocess
+        sleeper = subprocess.Popen(["sleep", "300"])
+        worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(300,))
+        worker.start()
+        with open(self.options["pid_file"] + ".tmp", "w") as fh:
+            fh.write(f"{sleeper.pid} {worker.pid}\n")
+        os.replace(self.options["pid_file"] + ".tmp", self.options["pid_file"])
+        while True:
+            time.sleep(0.05)
+
+
+class BadCheckpoint(Steady):
+    """Its class-level prepare() fails as loading a checkpoint with the wrong weight shapes does."""
+
+    name = "badcheckpoint"
+
+    @classmethod
+    def prepare(cls) -> None:
+        raise RuntimeError("Error(s) in loading state_dict for AttentionModel:\n\tsize mismatch for "
+                           "encoder.init_embedding.weight: copying a param with shape torch.Size([128, 3])"
+                           " from checkpoint,\n\tthe shape in current model is torch.Size([128, 2]).")
+
+
+class Warner(Steady):
+    """Answers correctly, after warnings that print on several lines (numpy, a library)."""
+
+    name = "warner"
+
+    @classmethod
+    def prepare(cls) -> None:
+        import warnings
+        warnings.warn("compiled kernels\nare stale:\n  recompiling", UserWarning)
+
+    def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
+        import warnings
+
+        import numpy as np
+        np.mean(np.array([]))                                      # RuntimeWarning: Mean of empty slice
+        warnings.warn("penalty bound\nis too small:\n  raise it", UserWarning)
+        return super()._solve(problem, budget)

@@ -14,20 +14,26 @@ into tables, a performance profile and gap-over-time curves.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
 import os
+import signal
+import sys
+import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from ...errors import InputError, UnknownSolverError, UnsupportedError
+from ...errors import InputError, RouteoptError, UnknownSolverError, UnsupportedError
 from ...instances.base import Problem
 from ..base import Result, Solver, Status
 from ..registry import GENERIC, resolve, solver_class, solver_names, solver_target
+from .checks import check_arguments, check_outputs
 from .executors import EXECUTORS, Task, run_local, run_ray
-from .isolate import machine
+from .isolate import machine, one_line_warning
 from .report import Report
 from .store import ResultStore
 
@@ -49,9 +55,37 @@ class SolverSpec:
         return solver_class(name), solver_target(name)
 
 
+def instance_files(items: Iterable[Problem | str | os.PathLike]) -> list[Path]:
+    """The files that :func:`resolve_problems` would read (folders and patterns expanded)."""
+    out: list[Path] = []
+    for item in items:
+        if not isinstance(item, Problem):
+            out.extend(_expand(item))
+    return out
+
+
+def _expand(item: str | os.PathLike) -> list[Path]:
+    from ...instances.io import INSTANCE_SUFFIXES
+
+    text = os.fspath(item)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in INSTANCE_SUFFIXES
+                       and not p.name.startswith("."))
+        if not files:
+            raise InputError("no instance files in this folder", path=path)
+    elif any(ch in text for ch in "*?["):
+        files = [Path(p) for p in sorted(glob.glob(text))]
+        if not files:
+            raise InputError(f"no file matches the pattern {text!r}")
+    else:
+        files = [path]
+    return files
+
+
 def resolve_problems(items: Iterable[Problem | str | os.PathLike]) -> list[Problem]:
     """Problems as given, files loaded, folders and glob patterns expanded (sorted)."""
-    from ...instances.io import INSTANCE_SUFFIXES, load
+    from ...instances.io import load
 
     out: list[Problem] = []
     for item in items:
@@ -59,19 +93,7 @@ def resolve_problems(items: Iterable[Problem | str | os.PathLike]) -> list[Probl
             out.append(item)
             continue
         text = os.fspath(item)
-        path = Path(text)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in INSTANCE_SUFFIXES
-                           and not p.name.startswith("."))
-            if not files:
-                raise InputError("no instance files in this folder", path=path)
-        elif any(ch in text for ch in "*?["):
-            files = [Path(p) for p in sorted(glob.glob(text))]
-            if not files:
-                raise InputError(f"no file matches the pattern {text!r}")
-        else:
-            files = [path]
-        out.extend(load(f) for f in files)
+        out.extend(load(f) for f in _expand(text))
     if not out:
         raise InputError("no instances to compare")
     return out
@@ -90,7 +112,7 @@ def resolve_solvers(solvers: Sequence[str | type[Solver]],
         elif item in GENERIC:
             cls, target, label = None, item, item
         else:
-            cls = solver_class(item)
+            cls = _import_solver(item)
             target = solver_target(item)
             label = item if ":" not in item else getattr(cls, "name", item)
         if any(s.label == label for s in specs):
@@ -101,6 +123,70 @@ def resolve_solvers(solvers: Sequence[str | type[Solver]],
     if not specs:
         raise UnknownSolverError("no solvers to compare")
     return specs
+
+
+def _import_solver(name: str) -> type[Solver]:
+    """``solver_class(name)``, with a user's solver file that does not even import reported in
+    one line naming the file and line."""
+    where, _, _ = name.rpartition(":")
+    if where.endswith(".py") and os.path.isfile(where):
+        try:         # checked here: a module that failed half-way stays cached by the import
+            compile(Path(where).read_bytes(), where, "exec")
+        except SyntaxError as exc:
+            raise UnknownSolverError(f"{where}:{exc.lineno}: syntax error in solver file: {exc.msg}") from None
+    try:
+        return solver_class(name)
+    except RouteoptError:
+        raise
+    except SyntaxError as exc:
+        where = f"{exc.filename or name.rpartition(':')[0]}:{exc.lineno}" if exc.lineno else name
+        raise UnknownSolverError(f"{where}: syntax error in solver file: {exc.msg}") from None
+    except Exception as exc:
+        tb = exc.__traceback__
+        line = None
+        while tb is not None:                   # the deepest frame in the user's file
+            if tb.tb_frame.f_code.co_filename == os.path.abspath(name.rpartition(":")[0]):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        where = name.rpartition(":")[0] + (f":{line}" if line else "")
+        raise UnknownSolverError(f"{where}: cannot import solver '{name}': {type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())}") from None
+
+
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Warnings raised here (numpy, numba, a solver's prepare) print as one line each on stderr."""
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"warning: {one_line_warning(message, category, filename, lineno)}", file=file or sys.stderr)
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the run as Ctrl-C does: running cells are killed with their whole process
+    groups, finished ones are already stored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+    try:
+        previous = signal.signal(signal.SIGTERM, handle)
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _prepare_error(exc: BaseException) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return f"prepare() failed before any run: {text[:400]}"
 
 
 def cell_key(instance_hash: str, spec: SolverSpec, seed: int, time_limit: float, threads: int) -> str:
@@ -129,6 +215,7 @@ def score(problem: Problem, record: dict[str, Any]) -> dict[str, Any]:
                 status = "FEASIBLE"
     elif status in ("OPTIMAL", "FEASIBLE"):
         status = "NO_SOLUTION"
+    message = " ".join(str(message).split())      # one line, whatever the solver said
     claimed = record.get("claimed_objective")
     if objective is not None and claimed is not None and abs(claimed - objective) > 1e-6 * max(1.0, abs(objective)):
         message = (message + "; " if message else "") + f"solver claimed {claimed:g}, evaluation says {objective:g}"
@@ -159,16 +246,25 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
     ``memory_limit``: MiB of address space per cell. ``progress``: a rich bar, off, or a callback
     ``(event, row)`` with event "start" or "done".
     """
-    if not time_limit > 0:
-        raise InputError(f"time_limit must be positive, got {time_limit}")
+    checked = check_arguments(time_limit=time_limit, seeds=seeds, workers=workers, threads=threads,
+                              grace=grace, memory_limit=memory_limit)
+    time_limit, seed_list, workers = checked["time_limit"], checked["seeds"], checked["workers"]
+    threads, memory_limit = checked["threads"], checked["memory_limit"]
     if executor not in EXECUTORS:
         raise InputError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if not seed_list or (isinstance(seeds, int) and seeds < 1):
-        raise InputError("seeds must be at least 1")
-    if workers is not None and workers < 1:
-        raise InputError(f"workers must be at least 1, got {workers}")
-    grace = max(5.0, 0.25 * time_limit) if grace is None else float(grace)
+    grace = max(5.0, 0.25 * time_limit) if checked["grace"] is None else checked["grace"]
+    problems = list(problems) if not isinstance(problems, (str, os.PathLike, Problem)) else [problems]
+    if db is not None:
+        check_outputs({"db": db}, instance_files(problems))
+    with one_line_warnings():
+        return _compare(problems, solvers, time_limit=time_limit, seed_list=seed_list, executor=executor,
+                        db=db, workers=workers, threads=threads, grace=grace, memory_limit=memory_limit,
+                        ray_address=ray_address, options=options, retry_failed=retry_failed,
+                        progress=progress)
+
+
+def _compare(problems, solvers, *, time_limit, seed_list, executor, db, workers, threads, grace, memory_limit,
+             ray_address, options, retry_failed, progress) -> Report:
     problem_list = resolve_problems(problems)
     if solvers is None:
         families = {p.family for p in problem_list}
@@ -209,11 +305,15 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
     try:
         done = store.finished(base_rows)
         todo = [t for t in tasks if t.key not in done or (retry_failed and done[t.key] in FAILED)]
+        unprepared: dict[str, str] = {}
         if executor == "local":
             for target in dict.fromkeys(t.payload["solver_target"] for t in todo):
-                solver_class(target).prepare()  # JIT compilation etc. is not charged to any cell
+                try:
+                    solver_class(target).prepare()  # JIT compilation etc. is not charged to any cell
+                except Exception as exc:   # a bad checkpoint, say: that solver's cells fail, not the run
+                    unprepared[target] = _prepare_error(exc)
         from .progress import CompareProgress
-        with CompareProgress(len(tasks), len(tasks) - len(todo), enabled=progress) as bar:
+        with CompareProgress(len(tasks), len(tasks) - len(todo), enabled=progress) as bar, sigterm_as_interrupt():
             def on_start(task: Task) -> None:
                 bar.started(base_rows[task.key])
 
@@ -225,6 +325,15 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
                     store.add(row)
                 bar.finished(row)
 
+            runnable = []
+            for task in todo:
+                reason = unprepared.get(task.payload["solver_target"])
+                if reason is None:
+                    runnable.append(task)
+                    continue
+                on_start(task)
+                on_done(task, {"status": "ERROR", "message": reason, "runtime": 0.0})
+            todo = runnable
             if executor == "local":
                 run_local(todo, workers or 1, on_start, on_done)
             else:
@@ -236,4 +345,5 @@ def compare(problems: Iterable[Problem | str | os.PathLike], solvers: Sequence[s
                   unsupported=unsupported, time_limit=time_limit)
 
 
-__all__ = ["compare", "Report", "ResultStore", "resolve_problems", "resolve_solvers", "score"]
+__all__ = ["compare", "Report", "ResultStore", "resolve_problems", "resolve_solvers", "score",
+           "check_arguments", "check_outputs", "instance_files"]

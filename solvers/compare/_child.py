@@ -9,6 +9,21 @@ import os
 import signal
 import sys
 
+_LIFELINE = os.environ.pop("ROUTEOPT_LIFELINE_FD", None)
+if _LIFELINE is not None and hasattr(os, "fork"):
+    # The watchdog: it waits for the parent's end of the pipe to close (the cell is over, or the
+    # parent died, even by SIGKILL), then kills this whole process group: the solver and every
+    # helper process it started. Forked before any thread or heavy import exists.
+    if os.fork() == 0:
+        try:
+            while os.read(int(_LIFELINE), 64):
+                pass
+        except OSError:
+            pass
+        os.killpg(0, signal.SIGKILL)
+        os._exit(0)
+    os.close(int(_LIFELINE))
+
 if sys.platform.startswith("linux"):
     try:
         import ctypes

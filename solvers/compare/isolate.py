@@ -7,8 +7,11 @@ one that crashes the interpreter, is killed by the kernel or runs out of memory 
 own cell (ERROR, with the exit signal and the last line it printed). The same function runs
 inside a Ray task, so both executors isolate cells identically.
 
-The child dies with its parent (``PR_SET_PDEATHSIG`` on Linux): a ``kill -9`` of a compare run
-leaves no solver behind.
+The child dies with its parent (``PR_SET_PDEATHSIG`` on Linux), and so does everything the
+solver started: the child forks a watchdog into its process group that holds the read end of a
+pipe whose write end only the parent has; when the parent dies, however it dies (``kill -9``
+included), the pipe closes and the watchdog kills the whole group, helper processes of the
+solver included. Warnings the solver raises are kept, one line each, in the cell's message.
 """
 
 from __future__ import annotations
@@ -57,14 +60,22 @@ def run_isolated(payload: dict[str, Any], deadline: float) -> dict[str, Any]:
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
         env.setdefault("PYTHONUNBUFFERED", "1")
         env["ROUTEOPT_PARENT_PID"] = str(os.getpid())
+        lifeline_read, lifeline = os.pipe()          # closes, and so wakes the watchdog, when we die
+        env["ROUTEOPT_LIFELINE_FD"] = str(lifeline_read)
         start = time.perf_counter()
         ready_at: float | None = None
         timed_out = ""
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "routeopt.solvers.compare._child", str(payload_path), str(result_path)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                start_new_session=True)
+            try:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "routeopt.solvers.compare._child", str(payload_path), str(result_path)],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                    start_new_session=True, pass_fds=(lifeline_read,))
+            except BaseException:
+                os.close(lifeline)
+                raise
+            finally:
+                os.close(lifeline_read)
             with _LIVE_LOCK:
                 _LIVE.add(proc)
             try:
@@ -83,8 +94,10 @@ def run_isolated(payload: dict[str, Any], deadline: float) -> dict[str, Any]:
                 _kill_group(proc)
                 code = proc.wait()
             finally:
+                _kill_group(proc)
                 with _LIVE_LOCK:
                     _LIVE.discard(proc)
+                os.close(lifeline)
         now = time.perf_counter()
         base = {"machine": machine(), "wall": now - start}
         if timed_out:
@@ -172,12 +185,33 @@ def _cpu_seconds() -> float | None:
         return None
 
 
+def one_line_warning(message: Warning | str, category: type, filename: str, lineno: int) -> str:
+    """A warning as one line: ``Category: message (file:line)``."""
+    text = " ".join(str(message).split())
+    return f"{category.__name__}: {text} ({Path(filename).name}:{lineno})"
+
+
+def _keep_warnings(seen: list[str]) -> None:
+    """Every warning of this process goes, once and on one line, to ``seen`` and to the log."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = one_line_warning(message, category, filename, lineno)
+        if text not in seen:
+            seen.append(text)
+            print(f"warning: {text}", file=sys.stderr)
+    warnings.showwarning = show
+    warnings.simplefilter("default")      # each distinct warning once per place, as usual
+
+
 def child_record(payload: dict[str, Any]) -> dict[str, Any]:
     """Solve the cell in this process and describe the answer (the parent re-scores it)."""
     from ...errors import RouteoptError
     from ..registry import solve, solver_class
 
     record: dict[str, Any] = {"status": "ERROR"}
+    seen: list[str] = []
+    _keep_warnings(seen)
     try:
         cls = solver_class(payload["solver_target"])
         solver = cls(**payload.get("options", {}))
@@ -189,12 +223,16 @@ def child_record(payload: dict[str, Any]) -> dict[str, Any]:
                        seed=payload["seed"], threads=payload.get("threads", 1))
         wall = time.perf_counter() - wall_start
     except RouteoptError as exc:
-        return {**record, "message": str(exc)}
+        return {**record, "message": " ".join(str(exc).split())}
     cpu_end = _cpu_seconds()
     if result.message.startswith("MemoryError"):
         limit = payload.get("memory_limit")
         result.message = "out of memory (MemoryError)" + (f" under the {limit:g} MiB limit" if limit else "")
     meta = dict(result.metadata)
+    if seen:
+        shown = "; ".join(f"warning: {w}" for w in seen[:5]) + (f"; {len(seen) - 5} more warnings"
+                                                                 if len(seen) > 5 else "")
+        result.message = f"{result.message}; {shown}" if result.message else shown
     record.update({
         "status": str(result.status), "objective": result.objective, "bound": result.bound,
         "runtime": result.runtime or wall, "message": result.message,
@@ -218,7 +256,7 @@ def child_main(payload_path: str, result_path: str) -> int:
         record = {"status": "ERROR", "message": "out of memory (MemoryError)"}
     except BaseException as exc:  # report anything, the parent records it as this cell's error
         traceback.print_exc()
-        record = {"status": "ERROR", "message": f"{type(exc).__name__}: {exc}"}
+        record = {"status": "ERROR", "message": " ".join(f"{type(exc).__name__}: {exc}".split())}
     tmp = Path(result_path + ".tmp")
     tmp.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, result_path)                  # the parent sees a whole record or none

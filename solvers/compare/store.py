@@ -4,6 +4,10 @@ A cell's ``key`` hashes what determines its answer (instance content, solver and
 seed, time limit, threads); it is the primary key, so a resumed run skips finished cells and a
 cell can never be stored twice. Each row is its own committed transaction in WAL mode, so a
 ``kill -9`` loses at most the cells that were still running.
+
+A file that is not ours is never modified: an existing file is first opened read-only (and
+immutable, so not even a ``-wal`` or ``-shm`` file appears beside it) and must hold a routeopt
+``runs`` table and nothing else; only then is it opened for writing.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ...errors import InputError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+REQUIRED = ("key", "instance", "solver", "seed", "status")     # what no other tool's 'runs' table has
 
 COLUMNS: dict[str, str] = {
     "key": "TEXT PRIMARY KEY",
@@ -50,27 +57,77 @@ COLUMNS: dict[str, str] = {
 JSON_COLUMNS = ("options", "violations", "solution", "progress")
 
 
+def check_results_file(path: Path) -> None:
+    """Refuse, without writing anything, a ``--db`` that is not (or cannot become) a routeopt
+    results file: its folder missing, a folder, another program's file or SQLite database."""
+    if path.is_dir():
+        raise InputError("--db must be a file, not a folder", path=path)
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise InputError(f"cannot create the results file: the folder {path.parent} does not exist",
+                             path=path)
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise InputError(f"cannot read the results file: {exc.strerror}", path=path) from None
+    if not head:
+        return                                   # an empty file (mktemp): nothing to lose
+    if head != SQLITE_HEADER:
+        raise InputError("not a routeopt results database (not a SQLite file); it is left untouched",
+                         path=path)
+    tables = _tables(path)
+    if "runs" not in tables or any(t != "runs" and not t.startswith("sqlite_") for t in tables):
+        others = ", ".join(sorted(t for t in tables if t != "runs")) or "none"
+        raise InputError(f"not a routeopt results database (a SQLite file with tables: {others}); "
+                         f"it is left untouched", path=path)
+    missing = [c for c in REQUIRED if c not in tables["runs"]]
+    if missing:
+        raise InputError(f"not a routeopt results database: its 'runs' table lacks {', '.join(missing)}; "
+                         f"it is left untouched", path=path)
+
+
+def _tables(path: Path) -> dict[str, set[str]]:
+    """Table name -> column names, read without writing a byte (nor a -wal/-shm file)."""
+    from urllib.parse import quote
+    live_wal = Path(str(path) + "-wal").exists()      # a run using it now: read through its WAL
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if live_wal else "&immutable=1")
+    try:
+        db = sqlite3.connect(uri, uri=True, timeout=30)
+        try:
+            names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            return {n: {r[1] for r in db.execute(f"PRAGMA table_info({_quote(n)})")} for n in names}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"not a routeopt results database ({exc}); it is left untouched", path=path) from None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 class ResultStore:
     """The ``runs`` table of a SQLite file (``":memory:"`` when no file is given)."""
 
     def __init__(self, path: str | Path | None = None):
         self.path = None if path is None else Path(path)
         target = ":memory:" if self.path is None else str(self.path)
-        if self.path is not None and self.path.exists() and self.path.is_dir():
-            raise InputError("--db must be a file, not a folder", path=self.path)
+        if self.path is not None:
+            check_results_file(self.path)
         try:
             self.db = sqlite3.connect(target, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
+            # the table first (an ordinary journalled transaction), WAL after: a file that is
+            # interrupted here is either empty or already has its table
             cols = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
             self.db.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
             have = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"not a routeopt results database: {exc}", path=self.path) from None
-        missing = [c for c in COLUMNS if c not in have]
-        if "key" in missing or "status" in missing:
-            raise InputError("has a 'runs' table that routeopt did not write", path=self.path)
-        for column in missing:                      # files from an older routeopt gain new columns
+            raise InputError(f"cannot use as a results database: {exc}", path=self.path) from None
+        for column in [c for c in COLUMNS if c not in have]:   # files from an older routeopt gain new columns
             self.db.execute(f"ALTER TABLE runs ADD COLUMN {column} {COLUMNS[column].split()[0]}")
 
     def finished(self, keys: Iterable[str] | None = None) -> dict[str, str]:

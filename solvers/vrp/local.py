@@ -45,7 +45,9 @@ import numpy as np
 from ...errors import UnsupportedError
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Option, Result, Solver, Status
+from ..stop import stop_on_signals, stop_requested
 from .common import BIG, to_integers
+from .progress import in_objective_units
 
 CONSTRUCTIONS = ("savings", "sweep", "nearest")
 _WARM = False
@@ -108,8 +110,9 @@ class LocalSearchSolver(Solver):
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
-        compile_time = warm_up()
-        return _run(problem, budget, self.options, start, compile_time)
+        with stop_on_signals() as stop:
+            compile_time = warm_up()
+            return stop.mark(_run(problem, budget, self.options, start, compile_time))
 
 
 # ----------------------------------------------------------------------------- driver
@@ -280,11 +283,11 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     search_start = time.perf_counter()
     # (seconds, best feasible cost) each time it improves: the comparator's gap-over-time curves
     progress_best = float(state_f[1])
-    progress = [(search_start - start, progress_best / data.scale)] if math.isfinite(progress_best) else []
+    progress = [(search_start - start, progress_best)] if math.isfinite(progress_best) else []
     meta["setup_time"] = search_start - start
     while True:
         now = time.perf_counter()
-        if now >= deadline or (iterations is not None and done >= iterations):
+        if now >= deadline or (iterations is not None and done >= iterations) or stop_requested():
             break
         frac = (done / iterations if iterations is not None
                 else (now - search_start) / max(deadline - search_start, 1e-9))
@@ -295,14 +298,14 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
         done += steps
         if state_f[1] < progress_best:
             progress_best = float(state_f[1])
-            progress.append((time.perf_counter() - start, progress_best / data.scale))
+            progress.append((time.perf_counter() - start, progress_best))
         spent = time.perf_counter() - now
         if iterations is None and spent < 0.02:
             chunk = min(chunk * 2, 10_000)
         elif iterations is None and spent > 0.05 and chunk > 1:
             chunk //= 2
     meta["iterations"] = done
-    meta["progress"] = progress
+    meta["progress"] = [(t, c / data.scale) for t, c in progress]
     meta["search_time"] = time.perf_counter() - search_start
     if math.isfinite(state_f[1]):
         flat, status, message = best_flat, Status.FEASIBLE, ""
@@ -311,6 +314,8 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
         flat, status = fallback, Status.INFEASIBLE
         message = "local search found no feasible solution in the time limit"
     solution = VRPSolution([Route(r) for r in _unflat(flat[: _flat_len(flat, R)]) if r])
+    if status is Status.FEASIBLE:
+        meta["progress"] = in_objective_units(problem, progress, data.scale, float(state_f[1]), solution)
     return Result("local", problem.name, status, solution=solution, message=message, metadata=meta)
 
 

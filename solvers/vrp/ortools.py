@@ -16,7 +16,9 @@ import numpy as np
 
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Option, Result, Solver, Status
+from ..stop import stop_on_signals, stop_requested
 from .common import BIG, fleet_cap, to_integers
+from .progress import in_objective_units
 
 _FIRST = ("AUTOMATIC", "SAVINGS", "PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION",
           "LOCAL_CHEAPEST_INSERTION", "GLOBAL_CHEAPEST_ARC", "CHRISTOFIDES", "SWEEP")
@@ -61,6 +63,10 @@ class ORToolsSolver(Solver):
         return "PATH_CHEAPEST_ARC"
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
+        with stop_on_signals() as stop:
+            return stop.mark(self._search(problem, budget))
+
+    def _search(self, problem: VRPProblem, budget: Budget) -> Result:
         from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
         start = time.perf_counter()
@@ -139,18 +145,22 @@ class ORToolsSolver(Solver):
         params.time_limit.FromMilliseconds(int(remaining * 1000))
         params.log_search = False
 
-        progress: list[tuple[float, float]] = []   # (seconds, cost) of each improving solution
+        progress: list[tuple[float, float]] = []   # (seconds, integer cost) of each improving solution
 
         def on_solution() -> None:
-            cost = routing.CostVar().Value() / data.scale
+            cost = routing.CostVar().Value()
             if not progress or cost < progress[-1][1]:
                 progress.append((time.perf_counter() - start, cost))
         routing.AddAtSolutionCallback(on_solution)
+        # Ctrl-C / SIGTERM: the search checks this limit often, and calling into Python there
+        # also runs the signal handler that sets the flag (the C++ search holds the interpreter).
+        stop_limit = routing.solver().CustomLimit(stop_requested)
+        routing.AddSearchMonitor(stop_limit)
         assignment = routing.SolveWithParameters(params)
         meta: dict[str, Any] = {"first_solution": first, "metaheuristic": meta_name,
                                 "vehicles_modelled": len(vtype), "build_time": built,
                                 "scale": data.scale, "routing_status": int(routing.status()),
-                                "progress": progress}
+                                "progress": [(t, c / data.scale) for t, c in progress]}
         if assignment is None:
             return Result(self.name, problem.name, Status.NO_SOLUTION, metadata=meta,
                           message=f"OR-Tools found no solution (routing status {routing.status()})")
@@ -164,4 +174,6 @@ class ORToolsSolver(Solver):
                 index = assignment.Value(routing.NextVar(index))
             if visits:
                 routes.append(Route(visits, vehicle_type=vtype[v]))
-        return Result(self.name, problem.name, Status.FEASIBLE, solution=VRPSolution(routes), metadata=meta)
+        solution = VRPSolution(routes)
+        meta["progress"] = in_objective_units(problem, progress, data.scale, assignment.ObjectiveValue(), solution)
+        return Result(self.name, problem.name, Status.FEASIBLE, solution=solution, metadata=meta)

@@ -15,7 +15,9 @@ import numpy as np
 
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Option, Result, Solver, Status
+from ..stop import stop_on_signals, stop_requested
 from .common import to_integers
+from .progress import in_objective_units
 
 _ALL = frozenset({
     "asymmetric", "capacity", "multi_dimensional_demand", "time_windows", "service_times",
@@ -106,6 +108,10 @@ class PyVRPSolver(Solver):
     )
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
+        with stop_on_signals() as stop:
+            return stop.mark(self._search(problem, budget))
+
+    def _search(self, problem: VRPProblem, budget: Budget) -> Result:
         from pyvrp import solve as pyvrp_solve
         from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
@@ -113,35 +119,46 @@ class PyVRPSolver(Solver):
         pd, data = build_data(problem)
         built = time.perf_counter() - start
         remaining = max(0.01, budget.time_limit - built - 0.02)
-        stop = MaxRuntime(remaining)
+        criteria = [MaxRuntime(remaining), StopRequested()]
         if self.options["iterations"] is not None:  # reproducible: same seed and iterations, same answer
-            stop = MultipleCriteria([stop, MaxIterations(self.options["iterations"])])
+            criteria.append(MaxIterations(self.options["iterations"]))
+        stop = MultipleCriteria(criteria)
         track = self.options["progress"]
         res = pyvrp_solve(pd, stop, seed=budget.seed, display=False,
                           collect_stats=track, initial_solution=self.options["initial_solution"])
         best = res.best
         meta: dict[str, Any] = {"iterations": int(res.num_iterations), "build_time": built,
                                 "scale": data.scale}
+        points = _progress(res.stats, built) if track else []
         if track:
-            meta["progress"] = _progress(res.stats, built, data.scale)
+            meta["progress"] = [(t, c / data.scale) for t, c in points]
         if best.num_routes() == 0 and problem.num_clients and problem.required[problem.num_depots:].any():
             return Result(self.name, problem.name, Status.NO_SOLUTION, metadata=meta,
                           message="PyVRP returned no routes")
         solution = to_solution(problem, best)
         status = Status.FEASIBLE if best.is_feasible() else Status.INFEASIBLE
         message = "" if best.is_feasible() else "PyVRP found no feasible solution in the time limit"
+        if track and best.is_feasible():
+            meta["progress"] = in_objective_units(problem, points, data.scale, res.cost(), solution)
         return Result(self.name, problem.name, status, objective=None, solution=solution,
                       message=message, metadata=meta)
 
 
-def _progress(stats, offset: float, scale: float) -> list[tuple[float, float]]:
-    """(seconds, cost) each time PyVRP's best feasible solution improved."""
+class StopRequested:
+    """PyVRP stopping criterion: true once SIGINT/SIGTERM asked the solve to stop."""
+
+    def __call__(self, best_cost: float) -> bool:
+        return stop_requested()
+
+
+def _progress(stats, offset: float) -> list[tuple[float, float]]:
+    """(seconds, integer cost) each time PyVRP's best feasible solution improved."""
     out: list[tuple[float, float]] = []
     elapsed = offset
     for runtime, datum in zip(stats.runtimes, stats.data):
         elapsed += runtime
-        if datum.best_feas and (not out or datum.best_cost / scale < out[-1][1]):
-            out.append((elapsed, datum.best_cost / scale))
+        if datum.best_feas and (not out or datum.best_cost < out[-1][1]):
+            out.append((elapsed, datum.best_cost))
     return out
 
 
