@@ -14,46 +14,35 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..errors import InputError
-from .common import console, fmt_time, print_json, stdout_to_stderr
+from .common import EXIT_INTERRUPTED, console, error_line, fmt_time, print_json, stdout_to_stderr
 
 PROBLEMS = "tsp, cvrp, vrptw, atsp, acvrp"
 
 
-def _devices(value: str) -> int | str:
-    if value == "auto":
-        return value
-    try:
-        n = int(value)
-    except ValueError:
-        raise InputError(f"--devices must be a number of devices or 'auto', got {value!r}") from None
-    if n < 1:
-        raise InputError(f"--devices must be at least 1, got {n}")
-    return n
-
-
 def train(
     problem: Annotated[Optional[str], typer.Option(help=f"Problem: {PROBLEMS} (default cvrp).")] = None,
-    size: Annotated[Optional[int], typer.Option(min=2, help="Cities (tsp, atsp) or clients (cvrp, vrptw, "
+    size: Annotated[Optional[int], typer.Option(help="Cities (tsp, atsp) or clients (cvrp, vrptw, "
                                                             "acvrp) per instance (default 50).")] = None,
     model: Annotated[Optional[str], typer.Option(help="am, pomo, symnco or matnet (atsp, acvrp) "
                                                       "(default pomo).")] = None,
-    epochs: Annotated[int, typer.Option(min=1, help="Epochs in all (a resumed run counts the earlier ones).")] = 1,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Instances per step.")] = 64,
-    train_size: Annotated[Optional[int], typer.Option("--train-size", min=1, help="Fresh instances per "
+    epochs: Annotated[int, typer.Option(help="Epochs in all (a resumed run counts the earlier ones).")] = 1,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Instances per step (default 64; "
+                                                      "with --resume, the run's).")] = None,
+    train_size: Annotated[Optional[int], typer.Option("--train-size", help="Fresh instances per "
                                                       "epoch (default 100 x batch size).")] = None,
-    val_size: Annotated[Optional[int], typer.Option("--val-size", min=1, help="Validation instances.")] = None,
+    val_size: Annotated[Optional[int], typer.Option("--val-size", help="Validation instances.")] = None,
     preset: Annotated[Optional[str], typer.Option(help="Network size: tiny, small (CPU), base (papers, "
                                                        "GPU) (default small).")] = None,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
-    num_starts: Annotated[Optional[int], typer.Option("--num-starts", min=2, help="pomo/matnet: rollouts "
+    lr: Annotated[Optional[float], typer.Option(help="Adam learning rate (default 1e-4; with --resume, "
+                                                     "the run's).")] = None,
+    num_starts: Annotated[Optional[int], typer.Option("--num-starts", help="pomo/matnet: rollouts "
                                                       "per instance in training (default: one per client).")] = None,
     accelerator: Annotated[str, typer.Option(help="auto, gpu or cpu.")] = "auto",
     devices: Annotated[str, typer.Option(help="Devices (GPUs: several train with DDP) or auto.")] = "auto",
     precision: Annotated[Optional[str], typer.Option(help="Lightning precision, e.g. 32-true, bf16-mixed, "
                                                           "16-mixed (default: bf16-mixed on GPU, 32 on CPU).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default "
-                                                "runs/MODEL-PROBLEMSIZE).")] = None,
+                                                "runs/MODEL-PROBLEMSIZE; with --resume, that run's folder).")] = None,
     resume: Annotated[Optional[Path], typer.Option(help="Continue from this Lightning checkpoint "
                                                         "(OUT/checkpoints/last.ckpt).")] = None,
     export: Annotated[Optional[Path], typer.Option(help="Also write the compact checkpoint here (.pt).")] = None,
@@ -61,8 +50,8 @@ def train(
                                                      "default) or rl4co (tsp, cvrp, atsp).")] = None,
     max_time: Annotated[Optional[float], typer.Option("--max-time", help="Stop after this many seconds.")] = None,
     max_steps: Annotated[int, typer.Option("--max-steps", help="Stop after this many steps (-1: no limit).")] = -1,
-    threads: Annotated[Optional[int], typer.Option(min=1, help="torch CPU threads.")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar or banner.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
@@ -71,25 +60,28 @@ def train(
     Lightning picks the device (GPU when present), precision and DDP for several GPUs; logs go to
     OUT/logs (CSV, and TensorBoard when installed), resumable checkpoints to OUT/checkpoints.
     """
-    if export is not None and export.suffix != ".pt":
-        raise InputError("--export must end in .pt", path=export)
-    if resume is not None and not resume.is_file():
-        raise InputError("checkpoint to resume not found", path=resume)
     from ..neural.train import train as run_training
 
     command = "routeopt " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] \
         else "routeopt train " + " ".join(shlex.quote(a) for a in _given(locals()))
     kwargs = dict(epochs=epochs, batch_size=batch_size, train_size=train_size, val_size=val_size,
-                  preset=preset, lr=lr, accelerator=accelerator, devices=_devices(devices),
+                  preset=preset, lr=lr, accelerator=accelerator, devices=devices,
                   precision=precision, out=out, resume=resume, seed=seed, data=data, max_time=max_time,
                   max_steps=max_steps, progress=not no_progress and not as_json, command=command,
                   export=export, threads=threads, num_starts=num_starts)
     if as_json:
         with stdout_to_stderr():
             summary = run_training(problem, size, model, **kwargs)
+    else:
+        summary = run_training(problem, size, model, **kwargs)
+    if summary.get("interrupted"):
+        last = summary["last"]
+        error_line(f"interrupted after {summary['global_step']} steps; the last checkpoint is {last} "
+                   f"(continue with: routeopt train --resume {shlex.quote(str(last))})")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if as_json:
         print_json(summary)
         return
-    summary = run_training(problem, size, model, **kwargs)
     table = Table(title="routeopt train", title_justify="left", show_header=False)
     table.add_column(style="bold cyan", justify="right")
     table.add_column()

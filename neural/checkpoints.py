@@ -92,8 +92,12 @@ def export(path: str | Path, meta: dict[str, Any], policy: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", copy=True) for k, v in policy.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp")
-    torch.save({"routeopt": dict(meta, format=FORMAT), "state_dict": state}, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save({"routeopt": dict(meta, format=FORMAT), "state_dict": state}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -38,6 +38,9 @@ KINDS = ("tsp", "cvrp", "vrptw", "atsp", "acvrp")
 ENV_NAMES = {"tsp": "tsp", "cvrp": "cvrp", "vrptw": "cvrptw", "atsp": "atsp", "acvrp": "acvrp"}
 MATRIX_KINDS = frozenset({"atsp", "acvrp"})
 DEPOT_KINDS = frozenset({"cvrp", "vrptw", "acvrp"})   # node 0 is a depot the tour returns to
+# where training instances come from: routeopt's generators, or rl4co's own (tsp, cvrp, atsp)
+DATA_SOURCES = ("routeopt", "rl4co")
+RL4CO_DATA_KINDS = ("tsp", "cvrp", "atsp")
 _VARIANT_KIND = {"TSP": "tsp", "ATSP": "atsp", "CVRP": "cvrp", "ACVRP": "acvrp", "VRPTW": "vrptw"}
 
 

@@ -29,9 +29,8 @@ from rl4co.envs.routing.cvrptw.generator import CVRPTWGenerator
 from rl4co.envs.routing.tsp.generator import TSPGenerator
 
 from ..errors import UnsupportedError
-from .convert import KINDS, to_tensordict
+from .convert import DATA_SOURCES, KINDS, RL4CO_DATA_KINDS, to_tensordict
 
-DATA_SOURCES = ("routeopt", "rl4co")
 
 
 class ACVRPEnv(CVRPEnv):
@@ -181,7 +180,7 @@ def make_env(kind: str, num_loc: int, data: str = "routeopt", seed: int | None =
         raise UnsupportedError(f"unknown data source '{data}' (choose one of {', '.join(DATA_SOURCES)})")
     env_cls = {"tsp": TSPEnv, "cvrp": CVRPEnv, "vrptw": CVRPTWEnv, "atsp": ATSPEnv, "acvrp": ACVRPEnv}[kind]
     if data == "rl4co":
-        if kind not in ("tsp", "cvrp", "atsp"):
+        if kind not in RL4CO_DATA_KINDS:
             raise UnsupportedError(f"rl4co's own generator is used for tsp, cvrp and atsp only; "
                                    f"train {kind} on data 'routeopt'")
         if params:

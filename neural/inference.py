@@ -23,7 +23,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import UnsupportedError
+from ..errors import InputError, RouteoptError, UnsupportedError
 from ..instances.vrp.problem import VRPProblem, VRPSolution
 from .checkpoints import Checkpoint
 from .convert import MATRIX_KINDS, neural_size, to_solution, to_tensordict
@@ -63,16 +63,35 @@ def load_policy(ckpt: Checkpoint, device: Any):
 
     key = (str(ckpt.path), ckpt.meta.get("created"), str(device))
     if key not in _POLICIES:
-        with quiet_rl4co():
-            policy = build_policy(ckpt.kind, ckpt.model, ckpt.meta["policy_kwargs"])
-        missing, unexpected = policy.load_state_dict(ckpt.state_dict, strict=False)
+        network = f"{ckpt.model} model for {str(ckpt.kind).upper()} it names"
+        try:
+            with quiet_rl4co():
+                policy = build_policy(ckpt.kind, ckpt.model, ckpt.meta["policy_kwargs"])
+        except RouteoptError as exc:
+            raise InputError(f"checkpoint names a model that cannot be built: {exc}", path=ckpt.path) from None
+        except Exception as exc:  # policy arguments rl4co refuses (a bad embedding size, ...)
+            raise InputError(f"checkpoint does not match the {network}: {_first_line(exc)}",
+                             path=ckpt.path) from None
+        try:
+            missing, unexpected = policy.load_state_dict(ckpt.state_dict, strict=False)
+        except Exception as exc:  # tensors of the wrong shape, or not tensors at all
+            raise InputError(f"checkpoint does not match the {network}: {_first_line(exc)}",
+                             path=ckpt.path) from None
         if missing:
-            raise UnsupportedError(f"checkpoint {ckpt.path.name} does not fit the {ckpt.model} network "
-                                   f"it names (missing {len(missing)} tensors, e.g. {missing[0]}); "
-                                   f"was it trained with another rl4co version "
-                                   f"({ckpt.meta.get('versions', {}).get('rl4co')})?")
+            raise InputError(f"checkpoint does not match the {network}: missing {len(missing)} weight "
+                             f"tensors, e.g. {missing[0]} (trained with rl4co "
+                             f"{ckpt.meta.get('versions', {}).get('rl4co')}?)", path=ckpt.path)
         _POLICIES[key] = policy.to(device).eval()
     return _POLICIES[key]
+
+
+def _first_line(exc: BaseException) -> str:
+    """The informative line of a long torch message (``size mismatch for ...``)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    shown = next((ln for ln in lines if "size mismatch" in ln or "copying a param" in ln),
+                 lines[0] if lines else type(exc).__name__)
+    more = f" (and {len(lines) - 2} more)" if len(lines) > 2 and "size mismatch" in shown else ""
+    return " ".join(shown.split())[:300] + more
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ import time
 import warnings
 from typing import Any, ClassVar, Sequence
 
-from ..errors import InputError, UnsupportedError
+from ..errors import InputError, RouteoptError, UnsupportedError
 from ..instances.vrp.problem import VRPProblem
 from ..solvers.base import Budget, Option, Result, Solver, Status, option_error
 from . import checkpoints as ckpts
@@ -91,7 +91,19 @@ class NeuralSolver(Solver):
 
     @classmethod
     def prepare(cls) -> None:
-        from . import envs, inference, models  # noqa: F401  (imports torch and rl4co once)
+        """Import torch and rl4co, load every shipped checkpoint of this model onto the default
+        device and decode one small instance with each, so that a timed solve only decodes."""
+        from . import envs, models  # noqa: F401  (imports torch and rl4co once)
+        from .inference import load_policy, resolve_device
+        device = resolve_device("auto")
+        for ckpt in ckpts.shipped():
+            if (ckpt.model == "matnet") != (cls.model == "matnet"):
+                continue
+            try:
+                load_policy(ckpt, device)
+                _warm_up(ckpt, device)
+            except RouteoptError:    # reported by check() when a solve asks for this checkpoint
+                continue
 
     def _decode(self, problems: Sequence[VRPProblem], ckpt: ckpts.Checkpoint,
                 budget: Budget) -> tuple[list[Answer], float]:
@@ -140,6 +152,25 @@ class NeuralSolver(Solver):
             for i, answer in zip(members, answers):
                 results[i] = self._result(problems[i], ckpt, answer, found[i][1], seconds, len(members))
         return results  # type: ignore[return-value]
+
+
+_WARMED: set[tuple[str, str]] = set()
+
+
+def _warm_up(ckpt: ckpts.Checkpoint, device: Any) -> None:
+    """One greedy decode of a small generated instance of ``ckpt``'s kind: rl4co's environment,
+    the decoding code and torch's kernels are loaded once, outside any budget."""
+    key = (str(ckpt.path), str(device))
+    if key in _WARMED:
+        return
+    from ..instances.generate import generate
+    from .inference import infer
+
+    problem = generate(ckpt.kind, n=min(ckpt.size, 10), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        infer(ckpt, [problem], decode="greedy", device=str(device))
+    _WARMED.add(key)
 
 
 class AttentionModelSolver(NeuralSolver):
@@ -201,6 +232,14 @@ class POMOLocalSearchSolver(POMOSolver):
                 self._ls_class().check_options(extra)
             except InputError as exc:
                 raise option_error(where + exc.message, "ls_options") from None
+
+    @classmethod
+    def prepare(cls) -> None:
+        super().prepare()
+        import pyvrp  # noqa: F401  (the local search's library, imported before the clock starts)
+
+        from ..solvers.vrp.pyvrp import PyVRPSolver
+        PyVRPSolver.prepare()
 
     def _ls_class(self) -> type[Solver]:
         if self.options["ls"] == "local":

@@ -19,25 +19,36 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import logging
+import math
+import os
+import shutil
+import signal
+import threading
 import time
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, RouteoptError
+from ..instances.limits import check_memory
+from ..instances.params import choice, number
 from . import checkpoints as ckpts
-from .convert import KINDS
-from .envs import DATA_SOURCES, make_env
-from .models import MODELS, PRESETS, build_model, build_policy, check_model, policy_kwargs
+from .convert import DATA_SOURCES, DEPOT_KINDS, KINDS, MATRIX_KINDS, RL4CO_DATA_KINDS
+from .models import MODELS, PRESETS, build_model, build_policy, check_model, max_nodes, policy_kwargs
 
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda")
+PRECISIONS = ("32-true", "64-true", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
+PRECISION_ALIASES = {"32": "32-true", "64": "64-true", "16": "16-mixed", "bf16": "bf16-mixed"}
+MAX_TIME = 30 * 24 * 3600.0          # seconds, as for every solver's budget
+MAX_SEED = 2**32 - 1
+MAX_THREADS = 1024
+# What a run folder holds; a folder with anything else in it is not ours to write into.
+RUN_ENTRIES = frozenset({"checkpoints", "logs", "model.pt"})
 
 
 def _resolve_accelerator(accelerator: str) -> str:
     import torch
 
-    if accelerator not in ACCELERATORS:
-        raise InputError(f"--accelerator must be one of {', '.join(ACCELERATORS)}, got {accelerator!r}")
     if accelerator == "auto":
         return "gpu" if torch.cuda.is_available() else "cpu"
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
@@ -104,9 +115,208 @@ def quiet(verbose: bool = True) -> Iterator[None]:
             logging.getLogger(n).setLevel(level)
 
 
+def check_values(*, epochs: Any = 1, batch_size: Any = None, train_size: Any = None, val_size: Any = None,
+                 lr: Any = None, accelerator: Any = "auto", devices: Any = "auto", precision: Any = None,
+                 seed: Any = 0, max_time: Any = None, max_steps: Any = -1, threads: Any = None,
+                 num_starts: Any = None, size: Any = None, problem: Any = None, model: Any = None,
+                 preset: Any = None, data: Any = None) -> dict[str, Any]:
+    """Every value of a training run checked where it enters, before anything is imported or
+    written; each bad one is a one-line :class:`InputError` naming its option. Returns them
+    normalised (numbers as numbers, choices in lower case); None stays None (a default)."""
+    def opt(name: str, value: Any, low: float, high: float = math.inf, integer: bool = True) -> Any:
+        return None if value is None else number(f"--{name}", value, low, high, integer=integer)
+
+    out = dict(
+        epochs=opt("epochs", epochs, 1), batch_size=opt("batch-size", batch_size, 1),
+        train_size=opt("train-size", train_size, 1), val_size=opt("val-size", val_size, 1),
+        lr=opt("lr", lr, 0, 1, integer=False), seed=opt("seed", seed, 0, MAX_SEED),
+        max_time=opt("max-time", max_time, 0, MAX_TIME, integer=False),
+        max_steps=opt("max-steps", max_steps, -1), threads=opt("threads", threads, 1, MAX_THREADS),
+        num_starts=opt("num-starts", num_starts, 2), size=opt("size", size, 2),
+        accelerator=choice("--accelerator", accelerator, ACCELERATORS),
+        precision=None if precision is None else choice("--precision", precision, PRECISIONS,
+                                                        PRECISION_ALIASES),
+        problem=None if problem is None else choice("--problem", problem, KINDS),
+        model=None if model is None else choice("--model", model, MODELS),
+        preset=None if preset is None else choice("--preset", preset, tuple(PRESETS)),
+        data=None if data is None else choice("--data", data, DATA_SOURCES),
+    )
+    if out["lr"] == 0:
+        raise InputError("--lr must be positive, got 0", field="--lr")
+    if out["max_time"] == 0:
+        raise InputError("--max-time must be a positive number of seconds, got 0", field="--max-time")
+    if out["max_steps"] == 0:
+        raise InputError("--max-steps must be at least 1 (or -1: no limit), got 0", field="--max-steps")
+    if str(devices).strip().lower() == "auto":
+        out["devices"] = "auto"
+    else:
+        out["devices"] = number("--devices", devices, 1, 4096, integer=True)
+    return out
+
+
+def estimate_bytes(problem: str, size: int, model: str, batch_size: int, train_size: int, val_size: int,
+                   num_starts: int | None, pk: dict[str, Any]) -> float:
+    """A lower estimate of the memory a training run holds at once: its instances, and one step's
+    per-step node scores (kept for the gradient) over every rollout of the batch."""
+    nodes = size + 1
+    per_instance = nodes * nodes * 4 if problem in MATRIX_KINDS else nodes * 6 * 4
+    rollouts = {"pomo": num_starts or size, "matnet": num_starts or size, "symnco": 4}.get(model, 2)
+    steps = 2 * size if problem in DEPOT_KINDS else size
+    heads, layers = int(pk.get("num_heads", 8)), int(pk.get("num_encoder_layers", 3))
+    encode = batch_size * max(1, rollouts if model == "symnco" else 1) * layers * heads * nodes * nodes * 4
+    decode = batch_size * rollouts * steps * nodes * 4 * 2
+    return float((train_size + val_size) * per_instance + encode + decode)
+
+
+def _check_run(problem: str, size: int, model: str, preset: str, data: str, pk: dict[str, Any],
+               batch_size: int, train_size: int, val_size: int, num_starts: int | None) -> None:
+    """The checks that need the values together (and, when resuming, the checkpoint's)."""
+    try:
+        check_model(problem, model)
+    except RouteoptError as exc:
+        raise InputError(str(exc), field="--model") from None
+    if data == "rl4co" and problem not in RL4CO_DATA_KINDS:
+        raise InputError(f"--data rl4co has generators for {', '.join(RL4CO_DATA_KINDS)} only, not "
+                         f"{problem}; use --data routeopt", field="--data")
+    if num_starts is not None:
+        if model not in ("pomo", "matnet"):
+            raise InputError(f"--num-starts applies to pomo and matnet, not {model}", field="--num-starts")
+        if num_starts > size:
+            raise InputError(f"--num-starts {num_starts} is more than the {size} nodes a rollout can "
+                             f"start from (--size)", field="--num-starts")
+    limit = max_nodes(problem, model, pk)
+    if limit is not None and size > limit:
+        raise InputError(f"--size {size}: the {model} network of preset {preset} takes at most {limit} "
+                         f"nodes (its embedding size)", field="--size")
+    need = estimate_bytes(problem, size, model, batch_size, train_size, val_size, num_starts, pk)
+    check_memory(need, f"training {model} on {problem.upper()}{size} (batch {batch_size}, "
+                       f"{train_size} instances per epoch)", field="--size")
+
+
+def _check_folder_target(out: Path) -> None:
+    """Refuse an ``--out`` that is a file, holds what is not ours, or cannot be written."""
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder for the run, and this is a file; choose another name",
+                         path=out)
+    if out.is_dir():
+        foreign = sorted(e.name for e in out.iterdir() if e.name not in RUN_ENTRIES)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise InputError(f"--out already holds what 'routeopt train' did not write ({shown}); "
+                             f"choose a new or empty folder", path=out)
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot create --out: {parent} is a file, not a folder", path=out)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write --out: {parent} is not writable", path=out)
+
+
+def _check_export(export: Path) -> None:
+    if export.suffix != ".pt":
+        raise InputError("--export must end in .pt", path=export)
+    if export.is_dir():
+        raise InputError("cannot write --export: it is a folder", path=export)
+    if not export.parent.is_dir():
+        raise InputError("cannot write --export: the folder does not exist", path=export)
+    if not os.access(export.parent, os.W_OK | os.X_OK):
+        raise InputError("cannot write --export: the folder is not writable", path=export)
+    if export.exists():
+        try:
+            ours = not ckpts.read(export).lightning
+        except InputError:
+            ours = False
+        if not ours:
+            raise InputError("--export names a file that is not a routeopt model export; it is not "
+                             "overwritten: choose another name", path=export)
+
+
+class _Workspace:
+    """The run folder, and what this run added to it: removed again when the run fails."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.before: set[Path] | None = set(out.rglob("*")) if out.is_dir() else None
+        top = out
+        while not top.parent.exists():
+            top = top.parent
+        self.created = None if out.exists() else top
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            probe = out / ".routeopt-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            self.discard()
+            raise InputError(f"cannot write --out: {exc.strerror or exc}", path=out) from None
+
+    def new_checkpoint(self) -> Path | None:
+        last = self.out / "checkpoints" / "last.ckpt"
+        if last.is_file() and (self.before is None or last not in self.before
+                               or last.stat().st_mtime > self.started):
+            return last
+        return None
+
+    def start(self) -> None:
+        self.started = time.time()
+
+    def discard(self) -> None:
+        """Remove what this run created, and nothing else."""
+        if self.created is not None:
+            shutil.rmtree(self.created, ignore_errors=True)
+            return
+        if self.before is None:
+            return
+        for path in sorted(self.out.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path in self.before:
+                continue
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
+            except OSError:
+                pass
+
+
+class _CtrlC:
+    """SIGINT during training asks Lightning to stop after the current step (the run then keeps
+    its last checkpoint); before training starts, or pressed again, it interrupts at once."""
+
+    def __init__(self) -> None:
+        self.trainer: Any = None
+        self.count = 0
+        self.previous: Any = None
+        self.installed = False
+
+    def __enter__(self) -> "_CtrlC":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+            self.installed = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, self.previous if self.previous is not None else signal.SIG_DFL)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.trainer is None or self.count > 1:
+            raise KeyboardInterrupt
+        self.trainer.should_stop = True
+
+
+def run_folder(resume: Path | None, model: str, problem: str, size: int) -> Path:
+    """Where a run writes when no ``out`` is given: a resumed run continues in its own folder."""
+    if resume is not None and resume.resolve().parent.name == "checkpoints":
+        return resume.resolve().parent.parent
+    return Path(f"runs/{model}-{problem}{size}")
+
+
 def train(problem: str | None = None, size: int | None = None, model: str | None = None, *,
-          epochs: int = 1, batch_size: int = 64, train_size: int | None = None,
-          val_size: int | None = None, preset: str | None = None, lr: float = 1e-4,
+          epochs: int = 1, batch_size: int | None = None, train_size: int | None = None,
+          val_size: int | None = None, preset: str | None = None, lr: float | None = None,
           accelerator: str = "auto", devices: int | str = "auto", precision: str | None = None,
           out: str | Path | None = None, resume: str | Path | None = None, seed: int = 0,
           data: str | None = None, max_time: float | None = None, max_steps: int = -1,
@@ -115,13 +325,32 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
     """Train ``model`` on ``problem`` instances of ``size`` and return a summary dict.
 
     ``size`` is rl4co's ``num_loc``: cities for tsp/atsp, clients for cvrp/vrptw/acvrp.
+    ``batch_size`` defaults to 64 and ``lr`` to 1e-4 (a resumed run: the values it was trained with);
     ``train_size`` instances are drawn fresh every epoch (default ``100 * batch_size``);
     ``max_time`` (seconds) stops training early. With ``resume`` the problem, size, model and
-    network come from that checkpoint (values given here must agree) and ``epochs`` counts
-    from the start of the first run.
+    network come from that checkpoint (values given here must agree), ``epochs`` counts
+    from the start of the first run, and the run continues in the checkpoint's own folder
+    unless ``out`` is given.
+
+    Every value is checked before anything is written; a run that fails removes what it created.
+    Ctrl-C (SIGINT) stops after the current step and saves ``OUT/checkpoints/last.ckpt``; the
+    summary then has ``interrupted=True``.
     """
+    v = check_values(epochs=epochs, batch_size=batch_size, train_size=train_size, val_size=val_size, lr=lr,
+                     accelerator=accelerator, devices=devices, precision=precision, seed=seed,
+                     max_time=max_time, max_steps=max_steps, threads=threads, num_starts=num_starts,
+                     size=size, problem=problem, model=model, preset=preset, data=data)
+    epochs, batch_size, lr, seed, max_steps = v["epochs"], v["batch_size"], v["lr"], v["seed"], v["max_steps"]
+    max_time, threads, devices, num_starts = v["max_time"], v["threads"], v["devices"], v["num_starts"]
+    problem, size, model, preset, data = v["problem"], v["size"], v["model"], v["preset"], v["data"]
+    export = None if export is None else Path(export)
+    if export is not None:
+        _check_export(export)
     prior: dict[str, Any] = {}
     if resume is not None:
+        resume = Path(resume)
+        if not resume.is_file():
+            raise InputError("checkpoint to resume not found", path=resume)
         found = ckpts.read(resume)
         if not found.lightning:
             raise InputError("--resume needs a Lightning checkpoint (DIR/checkpoints/last.ckpt), not "
@@ -135,39 +364,79 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
         problem, size, model = prior["problem"], int(prior["size"]), prior["model"]
         preset, data = prior.get("preset", "small"), prior.get("data", "routeopt")
         num_starts = num_starts or prior.get("num_starts")
-    problem = (problem or "cvrp").lower()
-    model = (model or "pomo").lower()
+        done = int(prior.get("epochs_done", prior.get("epoch_index", 0)) or 0)
+        if epochs <= done:
+            raise InputError(f"--epochs {epochs}: the run being resumed has done {done} epochs already; "
+                             f"--epochs counts them, so give more", path=resume)
+    batch_size = int(batch_size or prior.get("batch_size") or 64)
+    lr = float(lr or prior.get("lr") or 1e-4)
+    given_train, given_val = v["train_size"], v["val_size"]
+    if prior and batch_size == prior.get("batch_size"):
+        given_train = given_train or prior.get("train_size")
+        given_val = given_val or prior.get("val_size")
+    problem = problem or "cvrp"
+    model = model or "pomo"
     preset = preset or "small"
     data = data or "routeopt"
     size = 50 if size is None else int(size)
-    if problem not in KINDS:
-        raise InputError(f"--problem must be one of {', '.join(KINDS)}, got {problem!r}")
-    if model not in MODELS:
-        raise InputError(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
-    if preset not in PRESETS:
-        raise InputError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
-    if data not in DATA_SOURCES:
-        raise InputError(f"--data must be one of {', '.join(DATA_SOURCES)}, got {data!r}")
-    if size < 2 or epochs < 1 or batch_size < 1:
-        raise InputError("--size must be at least 2, --epochs and --batch-size at least 1")
-    check_model(problem, model)
+    train_size = int(given_train or 100 * batch_size)
+    val_size = int(given_val or max(batch_size, min(1024, train_size // 20)))
+    try:
+        pk = prior.get("policy_kwargs") or policy_kwargs(problem, model, preset)
+    except RouteoptError as exc:
+        raise InputError(str(exc), field="--model") from None
+    _check_run(problem, size, model, preset, data, pk, batch_size, train_size, val_size, num_starts)
+    out = Path(out) if out is not None else run_folder(resume, model, problem, size)
+    _check_folder_target(out)
 
+    accel = _resolve_accelerator(v["accelerator"])
+    precision = v["precision"] or _default_precision(accel)
+    if accel == "cpu" and precision == "16-mixed":
+        raise InputError("--precision 16-mixed needs a GPU; on a CPU use 32-true or bf16-mixed",
+                         field="--precision")
+    if devices != "auto":
+        import torch
+        have = torch.cuda.device_count() if accel == "gpu" else (os.cpu_count() or 1)
+        if devices > have:
+            raise InputError(f"--devices {devices}: this machine has {have} "
+                             f"{'GPUs' if accel == 'gpu' else 'CPU cores'}", field="--devices")
+
+    workspace = _Workspace(out)
+    with _CtrlC() as ctrl_c:
+        try:
+            return _fit(workspace, ctrl_c, problem=problem, size=size, model=model, preset=preset,
+                        data=data, pk=pk, prior=prior, resume=resume, epochs=epochs,
+                        batch_size=batch_size, train_size=train_size, val_size=val_size, lr=lr,
+                        accel=accel, devices=devices, precision=precision, seed=seed, max_time=max_time,
+                        max_steps=max_steps, progress=progress, command=command, export=export,
+                        threads=threads, num_starts=num_starts)
+        except KeyboardInterrupt:
+            if workspace.new_checkpoint() is None:       # nothing worth keeping yet
+                workspace.discard()
+            raise
+        except BaseException:
+            workspace.discard()
+            raise
+
+
+def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, model: str, preset: str,
+         data: str, pk: dict[str, Any], prior: dict[str, Any], resume: Path | None, epochs: int,
+         batch_size: int, train_size: int, val_size: int, lr: float, accel: str, devices: int | str,
+         precision: str, seed: int, max_time: float | None, max_steps: int, progress: bool,
+         command: str | None, export: Path | None, threads: int | None,
+         num_starts: int | None) -> dict[str, Any]:
     import torch
     import lightning as L
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
     from lightning.pytorch.callbacks import ModelCheckpoint
     from rl4co.utils.trainer import RL4COTrainer
 
+    from .envs import make_env
+
+    out = workspace.out
     if threads:
         torch.set_num_threads(int(threads))
-    accel = _resolve_accelerator(accelerator)
-    precision = precision or _default_precision(accel)
-    train_size = int(train_size or 100 * batch_size)
-    val_size = int(val_size or max(batch_size, min(1024, train_size // 20)))
-    out = Path(out or f"runs/{model}-{problem}{size}")
-    out.mkdir(parents=True, exist_ok=True)
-
     L.seed_everything(seed, verbose=False)
-    pk = prior.get("policy_kwargs") or policy_kwargs(problem, model, preset)
     meta: dict[str, Any] = {
         "format": ckpts.FORMAT, "problem": problem, "size": size, "model": model, "preset": preset,
         "policy_kwargs": pk, "data": data, "seed": seed, "batch_size": batch_size,
@@ -182,9 +451,11 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
         meta["resumed_from"] = {"path": str(resume), "command": prior.get("command"),
                                 "epochs_done": prior.get("epochs_done", prior.get("epoch_index"))}
     previous = float(prior.get("train_time_s", 0.0))
+    previous_steps = int(prior.get("global_step", 0) or 0)
     keep = _metadata_callback(meta, previous)
     ckpt_cb = ModelCheckpoint(dirpath=str(out / "checkpoints"), filename="best", save_last=True,
-                              monitor="val/reward", mode="max", save_top_k=1)
+                              monitor="val/reward", mode="max", save_top_k=1,
+                              enable_version_counter=False)    # a run folder holds one run
     callbacks: list[Any] = [keep, ckpt_cb]
     if progress:
         try:
@@ -201,30 +472,59 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
         warnings.filterwarnings("ignore", ".*exists and is not empty.*")
         warnings.filterwarnings("ignore", ".*in eval mode at the start of training.*")  # AM baseline copy
         warnings.filterwarnings("ignore", ".*dirpath has changed.*")
+        warnings.filterwarnings("ignore", ".*resuming from a mid-epoch checkpoint.*")
         env = make_env(problem, size, data=data, seed=seed)
         policy = build_policy(problem, model, pk)
         module = build_model(env, problem, model, policy, batch_size=batch_size, train_size=train_size,
                              val_size=val_size, lr=lr, num_starts=num_starts)
-        trainer = RL4COTrainer(
-            accelerator=accel, devices=devices, precision=precision, max_epochs=epochs,
-            max_time=limit, max_steps=max_steps, callbacks=callbacks, logger=_loggers(out),
-            enable_progress_bar=progress, default_root_dir=str(out), log_every_n_steps=10,
-            enable_model_summary=progress, matmul_precision="high" if accel == "gpu" else None)
+        try:
+            trainer = RL4COTrainer(
+                accelerator=accel, devices=devices, precision=precision, max_epochs=epochs,
+                max_time=limit, max_steps=max_steps, callbacks=callbacks, logger=_loggers(out),
+                enable_progress_bar=progress, default_root_dir=str(out), log_every_n_steps=10,
+                enable_model_summary=progress, matmul_precision="high" if accel == "gpu" else None)
+        except (MisconfigurationException, ValueError) as exc:
+            raise InputError(f"Lightning refused --accelerator {accel} --devices {devices} --precision "
+                             f"{precision}: {' '.join(str(exc).split())}") from None
+        workspace.start()
+        ctrl_c.trainer = trainer
         start = time.perf_counter()
-        trainer.fit(module, ckpt_path=str(resume) if resume is not None else None)
+        try:
+            trainer.fit(module, ckpt_path=str(resume) if resume is not None else None)
+        except SystemExit:        # Lightning exits on a KeyboardInterrupt: Ctrl-C pressed twice
+            if ctrl_c.count:
+                raise KeyboardInterrupt from None
+            raise
         elapsed = time.perf_counter() - start
+        interrupted = ctrl_c.count > 0
+        ctrl_c.trainer = None                      # from here a Ctrl-C interrupts at once
 
+    steps = int(trainer.global_step)
     val = trainer.callback_metrics.get("val/reward")
-    meta.update(epochs_done=int(trainer.current_epoch), global_step=int(trainer.global_step),
+    meta.update(epochs_done=int(trainer.current_epoch), global_step=steps,
                 train_time_s=round(previous + elapsed, 1),
                 val_reward=None if val is None else round(float(val), 5))
-    paths = {"out": str(out), "last": str(out / "checkpoints" / "last.ckpt")}
+    last = out / "checkpoints" / "last.ckpt"
+    paths = {"out": str(out), "last": str(last)}
+    rate = {"instances_per_second": round((steps - previous_steps) * batch_size / max(elapsed, 1e-9), 1)}
+    if interrupted:
+        if steps == previous_steps:
+            raise KeyboardInterrupt                # stopped before the first step: nothing to keep
+        trainer.save_checkpoint(str(last))
+        return {**meta, **paths, **rate, "interrupted": True}
+    if steps == previous_steps:
+        raise InputError("training stopped before its first step" + (
+            f": --max-time {max_time:g} s is too short" if max_time is not None else "")
+            + "; no model was written", field="--max-time" if max_time is not None else None)
+    bad = [name for name, p in module.policy.named_parameters() if not torch.isfinite(p).all()]
+    if bad:
+        raise InputError(f"training diverged: {len(bad)} weight tensors are not finite (e.g. {bad[0]}); "
+                         f"lower --lr (it was {lr:g}); no model was written", field="--lr")
     if trainer.is_global_zero:
         paths["export"] = str(ckpts.export(out / "model.pt", meta, module.policy))
         if export is not None:
             paths["export"] = str(ckpts.export(export, meta, module.policy))
-    return {**meta, **paths, "instances_per_second": round(
-        (int(trainer.global_step) - int(prior.get("global_step", 0))) * batch_size / max(elapsed, 1e-9), 1)}
+    return {**meta, **paths, **rate, "interrupted": False}
 
 
-__all__ = ["train", "ACCELERATORS"]
+__all__ = ["train", "check_values", "estimate_bytes", "run_folder", "ACCELERATORS", "PRECISIONS"]
