@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -106,10 +107,30 @@ def main(argv: list[str] | None = None) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
+    import routeopt
+
     files = []
     for p in args.paths:
+        if not p.exists():
+            print(f"error: {p}: no such file or folder", file=sys.stderr)
+            return 2
         files += sorted(p.glob("*.vrp")) if p.is_dir() else [p]
-    files.sort(key=lambda f: int("".join(c for c in f.stem.split("-")[1] if c.isdigit()) or 0))
+    # natural order (X-n101 before X-n1001), whatever the names
+    files.sort(key=lambda f: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", f.stem)])
+    skipped = []
+    for f in list(files):
+        try:
+            variant = routeopt.load(f).variant
+        except routeopt.RouteoptError as exc:
+            variant = f"unreadable: {exc}"
+        if variant != "CVRP":                 # the direct calls below model a plain CVRP
+            files.remove(f)
+            skipped.append(f"{f.name} ({variant})")
+    if skipped:
+        print(f"skipped, not CVRP: {', '.join(skipped)}", file=sys.stderr)
+    if not files:
+        print("error: no CVRP instance to run", file=sys.stderr)
+        return 2
     files = files[: args.limit]
     pairs = [("routeopt-pyvrp", "direct-pyvrp"), ("routeopt-ortools", "direct-ortools")]
     configs = [c for pair in pairs for c in pair]
@@ -123,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                     rows[f][c] = fut.result()
                     bar.advance(task)
 
-    table = Table(title=f"CVRP gap to best-known (%), {args.time_limit:g} s per run, seed {args.seed}")
+    table = Table(title=f"CVRP gap to best-known (%; * best of the row where none is known), "
+                        f"{args.time_limit:g} s per run, seed {args.seed}")
     table.add_column("instance")
     table.add_column("BKS", justify="right")
     for c in configs:
@@ -132,16 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     out = []
     for f in files:
         bks = best_known(f)
+        found = [rows[f][c][0] for c in configs if rows[f][c][0] is not None]
+        reference = bks if bks is not None else (min(found) if found else None)
         cells = []
         for c in configs:
             cost, secs = rows[f][c]
-            gap = None if cost is None or bks is None else 100 * (cost - bks) / bks
+            gap = None if cost is None or reference is None else 100 * (cost - reference) / reference
             if gap is not None:
                 gaps[c].append(gap)
             cells.append("-" if gap is None else f"{gap:.2f}")
             out.append({"instance": f.stem, "config": c, "bks": bks, "cost": cost, "gap": gap,
                         "seconds": round(secs, 2)})
-        table.add_row(f.stem, f"{bks:g}" if bks else "-", *cells)
+        table.add_row(f.stem, f"{bks:g}" if bks else (f"{reference:g} *" if reference else "-"), *cells)
     table.add_section()
     table.add_row("mean", "", *[f"{np.mean(g):.2f} ({len(g)})" if g else "-" for g in gaps.values()])
     Console(width=140).print(table)
