@@ -14,16 +14,46 @@ import numpy as np
 from ..errors import InputError
 
 
+_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+
+
 def read_text(path: Path) -> str:
+    """The text of ``path``: UTF-8 (a stray non-UTF-8 byte becomes U+FFFD), or UTF-16/UTF-32 when
+    the file starts with their byte order mark; other text with NUL bytes is refused."""
     if not path.exists():
         raise InputError("no such file", path=path)
     if not path.is_file():
         raise InputError("not a file", path=path)
     try:
-        # numbers and keywords are ASCII; a stray Latin-1 letter in a COMMENT must not stop the read
-        return path.read_text(encoding="utf-8-sig", errors="replace")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, path: Path | str | None = None) -> str:
+    """``data`` as text, by the rules of :func:`read_text`."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"the file starts with a {name} byte order mark but byte {exc.start + len(bom)} "
+                                 f"is not {name}; save it as UTF-8 (or ASCII)", path=path) from None
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        line = data.count(b"\n", 0, at) + 1
+        head = data[:4096]
+        if head.count(b"\x00") * 4 >= len(head):   # every other (or every fourth) byte: wide text
+            raise InputError("the file is UTF-16 (or UTF-32) encoded without a byte order mark; save it as "
+                             "UTF-8 (or ASCII)", path=path, line=line)
+        raise InputError("the file holds NUL bytes: not a text file (or a text file in an encoding other "
+                         "than UTF-8); save it as UTF-8 (or ASCII)", path=path, line=line)
+    # numbers and keywords are ASCII; a stray Latin-1 letter in a COMMENT must not stop the read
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def atomic_write(path: Path, chunks: Iterable[str] | str | bytes) -> Path:

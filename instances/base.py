@@ -107,7 +107,7 @@ class Problem(ABC):
         h = hashlib.sha256(self.family.encode())
         names = ([f.name for f in dataclasses.fields(self)] if dataclasses.is_dataclass(self)
                  else [k for k in vars(self) if not k.startswith("_")])   # not lazily cached state
-        _digest(h, {k: getattr(self, k) for k in names if k != "best_known"})
+        _digest(h, {k: getattr(self, k) for k in names if k not in ("best_known", "best_known_note")})
         return h.hexdigest()[:16]
 
     @classmethod

@@ -334,7 +334,7 @@ def test_depots_come_first_and_sol_files_use_node_numbers(tmp_path):
     assert p.num_depots == 1 and p.file_node_ids.tolist() == [3, 1, 2, 4, 5]
     assert p.coordinates[:, 0].tolist() == [0, 1, 2, 9, 10] and p.demand[:, 0].tolist() == [0, 3, 3, 3, 0]
     s, cost = read_solution(tmp_path / "d.sol", p)
-    assert [r.visits for r in s.routes] == [[1, 2], [3]] and p.best_known == cost == 22
+    assert [r.visits for r in s.routes] == [[1, 2], [3]] and cost == 22 and p.best_known is None and "not a feasible solution" in p.best_known_note
     assert [v.kind for v in p.evaluate(s).violations] == ["missing"]  # node 4 (file id 5) has no route
     out = save_solution(s, tmp_path / "out.sol", p)
     assert out.read_text() == "Route #1: 1 2\nRoute #2: 3\nCost 22\n"
@@ -463,7 +463,7 @@ HEADER = "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nEDGE_WEIGHT_TYPE : EUC_2D\nCAPAC
      ["demand of node 2 is negative"]),
     ("NODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\nDEMAND_SECTION\n1 0\n2 4\n3 11\nEOF\n", 13,
      ["client 3 has demand 11 > vehicle capacity 10"]),
-    ("NODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\nDEPOT_SECTION\n1\nEOF\n", 12, ["not terminated by -1"]),
+    ("NODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\nDEPOT_SECTION\n1\n-1\n2\nEOF\n", 13, ["unexpected 2 after the terminating -1"]),
     ("NODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\nDEPOT_SECTION\n4\n-1\nEOF\n", 11, ["depot 4 is not a node id"]),
     ("1 2 3\n", 6, ["numbers outside any section"]),
     ("DIMENSION : 4\n", 6, ["DIMENSION given twice"]),

@@ -38,47 +38,82 @@ def _nint(x: np.ndarray) -> np.ndarray:
 
 
 def coordinate_distances(coordinates: np.ndarray, convention: str) -> np.ndarray:
-    """Full distance matrix of ``(n, 2)`` coordinates under ``convention``; the diagonal is 0."""
+    """Full distance matrix of ``(n, 2)`` coordinates under ``convention``; the diagonal is 0.
+
+    Works in place where it can; :func:`matrix_bytes` gives the peak memory.
+    """
     if convention not in PRECISION:
         raise ValueError(f"unknown distance convention {convention!r}; known: {', '.join(PRECISION)}")
     c = np.asarray(coordinates, dtype=float)
-    if convention == "geo":
-        d = _geo(c)
-    else:
-        delta = np.abs(c[:, None, :] - c[None, :, :])
-        dx, dy = delta[..., 0], delta[..., 1]
-        squared = dx * dx + dy * dy
-        if convention == "round":
-            d = _nint(np.sqrt(squared))
-        elif convention == "ceil":
-            d = np.ceil(np.sqrt(squared))
-        elif convention == "floor":
-            d = np.floor(np.sqrt(squared))
-        elif convention == "exact":
-            d = np.sqrt(squared)
-        elif convention == "dimacs":
-            # sqrt(100 s) rather than 10 sqrt(s): exact when 100 s is a perfect square
-            d = np.floor(np.sqrt(100.0 * squared)) / 10.0
-        elif convention == "att":
-            r = np.sqrt(squared / 10.0)
-            t = _nint(r)
-            d = np.where(t < r, t + 1.0, t)
-        elif convention == "manhattan":
-            d = _nint(dx + dy)
-        else:  # max
-            d = np.maximum(_nint(dx), _nint(dy))
+    with np.errstate(over="ignore", invalid="ignore"):   # huge coordinates: inf, which the model refuses
+        d = _geo(c[:, None, :], c[None, :, :]) if convention == "geo" else \
+            _planar(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1], convention)
     np.fill_diagonal(d, 0.0)
     return d
 
 
-def _geo(c: np.ndarray) -> np.ndarray:
+def pair_distances(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
+    """Distances from each point of ``a`` to the point of ``b`` in the same row (both ``(k, 2)``),
+    as :func:`coordinate_distances` computes them off its diagonal; for scoring a few arcs
+    without building the matrix."""
+    if convention not in PRECISION:
+        raise ValueError(f"unknown distance convention {convention!r}; known: {', '.join(PRECISION)}")
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    d = _geo(a, b) if convention == "geo" else _planar(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1], convention)
+    return d
+
+
+def matrix_bytes(n: int, convention: str | None = None) -> int:
+    """Peak bytes for an ``n``-node matrix: the matrix and the working arrays that build it."""
+    arrays = 6 if convention == "geo" else 4 if convention == "att" else 3
+    return arrays * 8 * n * n
+
+
+def _planar(dx: np.ndarray, dy: np.ndarray, convention: str) -> np.ndarray:
+    """Distances from coordinate differences; ``dx`` and ``dy`` are fresh arrays, reused in place."""
+    np.abs(dx, out=dx)
+    np.abs(dy, out=dy)
+    if convention == "manhattan":
+        dx += dy
+        return _nint(dx)
+    if convention == "max":
+        return np.maximum(_nint(dx), _nint(dy), out=dx)
+    dx *= dx
+    dy *= dy
+    dx += dy                      # squared distances
+    del dy
+    if convention == "dimacs":
+        # sqrt(100 s) rather than 10 sqrt(s): exact when 100 s is a perfect square
+        dx *= 100.0
+        np.sqrt(dx, out=dx)
+        np.floor(dx, out=dx)
+        dx /= 10.0
+        return dx
+    if convention == "att":
+        dx /= 10.0
+        np.sqrt(dx, out=dx)
+        t = _nint(dx)
+        return np.where(t < dx, t + 1.0, t)
+    np.sqrt(dx, out=dx)
+    if convention == "round":
+        dx += 0.5
+        np.floor(dx, out=dx)
+    elif convention == "ceil":
+        np.ceil(dx, out=dx)
+    elif convention == "floor":
+        np.floor(dx, out=dx)
+    return dx                     # exact
+
+
+def _geo(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """TSPLIB GEO: coordinates are DDD.MM (degrees, minutes), great-circle km truncated + 1."""
-    degrees = np.trunc(c)
-    radians = _GEO_PI * (degrees + 5.0 * (c - degrees) / 3.0) / 180.0
-    lat, lon = radians[:, 0], radians[:, 1]
-    q1 = np.cos(lon[:, None] - lon[None, :])
-    q2 = np.cos(lat[:, None] - lat[None, :])
-    q3 = np.cos(lat[:, None] + lat[None, :])
+    def radians(c: np.ndarray) -> np.ndarray:
+        degrees = np.trunc(c)
+        return _GEO_PI * (degrees + 5.0 * (c - degrees) / 3.0) / 180.0
+    ra, rb = radians(a), radians(b)
+    q1 = np.cos(ra[..., 1] - rb[..., 1])
+    q2 = np.cos(ra[..., 0] - rb[..., 0])
+    q3 = np.cos(ra[..., 0] + rb[..., 0])
     cosine = np.clip(0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3), -1.0, 1.0)
     return np.trunc(_EARTH_RADIUS * np.arccos(cosine) + 1.0)
 

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...errors import InputError
+from ..params import number
 from ..base import Evaluation, Problem, Violation
 from ..base import Solution as _BaseSolution
 
@@ -47,10 +48,23 @@ class VehicleType:
     name: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "capacity", tuple(float(c) for c in np.atleast_1d(self.capacity)))
-        object.__setattr__(self, "forbidden", frozenset(int(c) for c in self.forbidden))
-        if self.preferences is not None:
-            object.__setattr__(self, "preferences", tuple(float(s) for s in self.preferences))
+        # every field as its type, so a bad value in a file fails here with its name, not in evaluate
+        object.__setattr__(self, "count", number("count", self.count, 0, 10**9, integer=True))
+        object.__setattr__(self, "fixed_cost", float(number("fixed_cost", self.fixed_cost, 0)))
+        for attr in ("start_depot", "end_depot"):
+            object.__setattr__(self, attr, number(attr, getattr(self, attr), -10**9, 10**9, integer=True))
+        if not (isinstance(self.max_duration, float) and math.isinf(self.max_duration) and self.max_duration > 0):
+            object.__setattr__(self, "max_duration", float(number("max_duration", self.max_duration, 0)))
+        try:
+            object.__setattr__(self, "capacity", tuple(float(c) for c in np.atleast_1d(self.capacity)))
+            object.__setattr__(self, "forbidden", frozenset(number("forbidden", c, 0, 10**9, integer=True)
+                                                            for c in self.forbidden))
+            if self.preferences is not None:
+                object.__setattr__(self, "preferences", tuple(float(s) for s in self.preferences))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"bad vehicle type: {exc}", field="vehicle_types") from None
+        if not isinstance(self.name, str):
+            raise InputError(f"vehicle type name must be text, got {self.name!r}", field="name")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +78,8 @@ class VehicleType:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "VehicleType":
+        if not isinstance(d, dict):
+            raise InputError(f"a vehicle type must be an object, got {d!r}", field="vehicle_types")
         d = dict(d)
         if d.get("max_duration") is None:
             d["max_duration"] = INF
@@ -155,10 +171,16 @@ class VRPProblem(Problem):
     preference_weight: float = 1.0
     best_known: float | None = None
     source: str | None = None
+    best_known_note: str | None = None        # where best_known came from, or why there is none
 
     def __post_init__(self) -> None:
         self.distance = _as_matrix("distance", self.distance)
         n = self.distance.shape[0]
+        self.num_depots = number("num_depots", self.num_depots, 1, max(1, n), integer=True)
+        self.preference_weight = float(number("preference_weight", self.preference_weight))
+        if not isinstance(self.vehicle_types, (list, tuple)) or not all(
+                isinstance(vt, VehicleType) for vt in self.vehicle_types):
+            raise InputError("vehicle_types must be a list of vehicle types", field="vehicle_types")
         self.duration = self.distance if self.duration is None else _as_matrix("duration", self.duration, n)
         if not 1 <= self.num_depots < n + (n == 1):
             raise InputError(f"num_depots={self.num_depots} for {n} nodes", field="num_depots")

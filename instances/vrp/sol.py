@@ -36,7 +36,9 @@ def read_sol(path: Path, text: str, problem: VRPProblem | None = None) -> tuple[
         if (m := _ROUTE.match(s)) is not None:
             tokens = m.group(2).split()
             values = to_floats(tokens, np.full(len(tokens), lineno), path, "Route")
-            bad = np.flatnonzero((values != np.round(values)) | (values < 1))
+            with np.errstate(invalid="ignore"):
+                bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)) | (values < 1)
+                                     | (values >= 2**31))
             if bad.size:
                 raise InputError(f"client number {tokens[bad[0]]!r} is not a positive integer (0 is the depot)",
                                  path=path, line=lineno, field=f"Route #{m.group(1)}")
@@ -52,7 +54,10 @@ def read_sol(path: Path, text: str, problem: VRPProblem | None = None) -> tuple[
                 cost = float(m.group(1))
             except ValueError:
                 raise InputError(f"malformed cost {m.group(1)!r}", path=path, line=lineno, field="Cost") from None
-        elif not s[0].isalpha():
+            if not np.isfinite(cost):
+                raise InputError(f"cost {m.group(1)!r} is not a finite number", path=path, line=lineno,
+                                 field="Cost")
+        elif not s[0].isalpha() or s[:5].lower() == "route":   # a route line that is not one: never skip it
             raise InputError(f"expected 'Route #k: ...' or 'Cost X', got {s[:40]!r}", path=path, line=lineno)
     if not routes:
         raise InputError("no 'Route #k: ...' line: not a CVRPLIB solution", path=path)

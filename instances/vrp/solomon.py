@@ -17,7 +17,8 @@ import numpy as np
 from ...errors import InputError
 from .problem import VRPProblem, VehicleType
 from .._io import to_floats
-from .distances import EUCLIDEAN, PRECISION, coordinate_distances
+from ..limits import check_memory
+from .distances import EUCLIDEAN, PRECISION, coordinate_distances, matrix_bytes
 
 _COLUMNS = "CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, DUE DATE, SERVICE TIME"
 
@@ -48,7 +49,7 @@ def read_solomon(path: Path, text: str, convention: str | None = None) -> VRPPro
         raise InputError("the VEHICLE block needs one line with NUMBER and CAPACITY", path=path,
                          line=where, field="VEHICLE")
     count, capacity = to_floats(fleet[0][1], np.full(2, fleet[0][0]), path, "VEHICLE")
-    if count != int(count) or count < 1 or capacity < 0:
+    if not (np.isfinite(count) and np.isfinite(capacity)) or count != int(count) or count < 1 or capacity < 0:
         raise InputError(f"vehicle NUMBER {count:g} / CAPACITY {capacity:g} are not a positive count and a "
                          f"non-negative capacity", path=path, line=fleet[0][0], field="VEHICLE")
 
@@ -87,6 +88,10 @@ def read_solomon(path: Path, text: str, convention: str | None = None) -> VRPPro
                          path=path, line=int(row_lines[i]), field="CUSTOMER")
 
     coordinates = table[:, 1:3]
+    try:
+        check_memory(matrix_bytes(n, convention), f"the {n:,}-node distance matrix", path=path)
+    except InputError as exc:
+        raise InputError(exc.message, path=path, line=int(row_lines[-1]), field="CUSTOMER") from None
     try:
         return VRPProblem(distance=coordinate_distances(coordinates, convention), demand=table[:, 3],
                    service_time=table[:, 6], time_windows=table[:, 4:6], coordinates=coordinates,

@@ -8,6 +8,12 @@ EDGE_WEIGHT_FORMAT, EDGE_DATA_FORMAT, NODE_COORD_TYPE, DISPLAY_DATA_TYPE, and th
 NODE_COORD, DISPLAY_DATA, EDGE_WEIGHT, EDGE_DATA (HCP), DEMAND, DEPOT, SERVICE_TIME and
 TIME_WINDOW. Anything else is an error naming the keyword and its line.
 
+A capacitated file (TYPE CVRP, DCVRP, CVRPTW, MDCVRP, or any DEMAND_SECTION) must give both the
+demands and CAPACITY; TYPE DCVRP also DISTANCE (the route length limit, service times included,
+as in Christofides, Mingozzi and Toth). DEPOT_SECTION ends with -1, or (as LKH-3 writes it) with
+the section. A DIMENSION whose distance matrix would not fit in memory is refused as soon as the
+header is read (``ROUTEOPT_MAX_MEMORY``, see :mod:`routeopt.instances.limits`).
+
 Node numbering: depots come first, in DEPOT_SECTION order, then the other nodes in file
 order; with the depot listed first (every CVRPLIB file) node ``i`` is the file's id ``i + 1``.
 When the rule moves any node, the problem gets a ``file_node_ids`` array (``file_node_ids[i]``
@@ -26,7 +32,9 @@ import numpy as np
 from ...errors import InputError
 from .problem import VRPProblem, VehicleType
 from .._io import number, to_floats
-from .distances import EDGE_WEIGHT_TYPES, EUCLIDEAN, PRECISION, coordinate_distances, matrix_precision
+from ..limits import check_memory
+from .distances import (EDGE_WEIGHT_TYPES, EUCLIDEAN, PRECISION, coordinate_distances, matrix_bytes,
+                        matrix_precision)
 
 SECTIONS = frozenset({
     "NODE_COORD_SECTION", "DISPLAY_DATA_SECTION", "EDGE_WEIGHT_SECTION", "EDGE_DATA_SECTION",
@@ -36,7 +44,12 @@ SPECS = frozenset({
     "NAME", "COMMENT", "TYPE", "DIMENSION", "CAPACITY", "VEHICLES", "DISTANCE", "SERVICE_TIME",
     "EDGE_WEIGHT_TYPE", "EDGE_WEIGHT_FORMAT", "EDGE_DATA_FORMAT", "NODE_COORD_TYPE", "DISPLAY_DATA_TYPE",
 })
-TYPES = frozenset({"TSP", "ATSP", "HCP", "CVRP", "VRP", "VRPTW", "CVRPTW", "MDVRP", "MDCVRP"})
+TYPES = frozenset({"TSP", "ATSP", "HCP", "CVRP", "DCVRP", "VRP", "VRPTW", "CVRPTW", "MDVRP", "MDCVRP"})
+# types whose clients have demands and whose vehicles a capacity: both must be given
+CAPACITATED = frozenset({"CVRP", "DCVRP", "CVRPTW", "MDCVRP"})
+# the scanner keeps each number of a section as text until the section is parsed: a Python str
+# (about 50 bytes), its list slot (8) and the float it becomes (8)
+_TOKEN_BYTES = 66
 
 # EDGE_WEIGHT_FORMAT -> (triangle, include diagonal); column-wise formats of a symmetric matrix
 # list the same numbers in the same order as the opposite row-wise triangle.
@@ -85,6 +98,8 @@ class _File:
             value = float(text)
         except ValueError:
             raise self.error(f"{key} must be a number, got {text!r}", line, key) from None
+        if not np.isfinite(value):
+            raise self.error(f"{key} must be a finite number, got {text!r}", line, key)
         if integer and value != int(value):
             raise self.error(f"{key} must be an integer, got {text!r}", line, key)
         if positive and not value > 0:
@@ -129,6 +144,8 @@ def _scan(text: str, path: Path) -> _File:
         if key == "EOF":
             break
         if key in SECTIONS:
+            if not sections:   # the header is read: refuse a size that cannot fit before reading the data
+                _check_size(specs, path)
             if key in sections:
                 raise InputError(f"{key} appears twice (first at line {sections[key].line})",
                                  path=path, line=lineno, field=key)
@@ -147,6 +164,30 @@ def _scan(text: str, path: Path) -> _File:
     if current is not None:
         current.end = lineno
     return _File(path, specs, sections)
+
+
+def _check_size(specs: dict[str, tuple[str, int]], path: Path, n: int | None = None) -> None:
+    """Refuse a DIMENSION whose distance matrix would not fit in memory (InputError with the estimate)."""
+    if "DIMENSION" not in specs:
+        return
+    text, line = specs["DIMENSION"]
+    if n is None:
+        try:
+            n = int(text)
+        except ValueError:
+            return                     # not an integer: read_tsplib says so
+    if n < 1:
+        return
+    weight_type = specs.get("EDGE_WEIGHT_TYPE", ("", 0))[0].strip().upper()
+    nbytes = matrix_bytes(n, EDGE_WEIGHT_TYPES.get(weight_type))
+    if weight_type == "EXPLICIT":
+        fmt = specs.get("EDGE_WEIGHT_FORMAT", ("FULL_MATRIX", 0))[0].strip().upper()
+        entries = n * n if fmt not in _TRIANGLES else n * (n + 1) // 2
+        nbytes += entries * _TOKEN_BYTES
+    try:
+        check_memory(nbytes, f"the {n:,}-node distance matrix", path=path, field="DIMENSION")
+    except InputError as exc:
+        raise InputError(exc.message, path=path, line=line, field="DIMENSION") from None
 
 
 def _expect_count(f: _File, section: _Section, found: int, expected: int, what: str,
@@ -282,14 +323,15 @@ def _depots(f: _File, n: int) -> list[int]:
         return [0]
     values, lines = section.flat(f.path)
     ends = np.flatnonzero(values == -1)
-    if not ends.size:
-        raise f.error("section is not terminated by -1", section.end, section.name)
-    if ends[0] + 1 < values.size:
-        raise f.error(f"unexpected {number(values[ends[0] + 1])} after the terminating -1",
-                      int(lines[ends[0] + 1]), section.name)
-    ids = values[: ends[0]]
+    # TSPLIB ends the list with -1; LKH-3's CVRPLIB files (and vrplib) let the section end it
+    end = int(ends[0]) if ends.size else values.size
+    if end + 1 < values.size:
+        raise f.error(f"unexpected {number(values[end + 1])} after the terminating -1",
+                      int(lines[end + 1]), section.name)
+    ids = values[:end]
     if not ids.size:
-        raise f.error("no depot listed before -1", int(lines[ends[0]]), section.name)
+        raise f.error("no depot listed" + (" before -1" if ends.size else ""),
+                      int(lines[end]) if ends.size else section.line, section.name)
     bad = np.flatnonzero((ids != np.round(ids)) | (ids < 1) | (ids > n))
     if bad.size:
         raise f.error(f"depot {number(ids[bad[0]])} is not a node id in 1..{n}", int(lines[bad[0]]), section.name)
@@ -342,13 +384,27 @@ def _capacity(f: _File, demand: np.ndarray | None) -> np.ndarray | None:
         capacity = np.array(text.split(), dtype=float)
     except ValueError:
         raise f.error(f"CAPACITY must be numbers, got {text!r}", line, "CAPACITY") from None
+    if not capacity.size:
+        raise f.error("CAPACITY is empty", line, "CAPACITY")
     dims = demand.shape[1] if demand is not None else capacity.size
     if capacity.size == 1:
         capacity = np.repeat(capacity, dims)
-    if capacity.size != dims or not (capacity >= 0).all():
+    if capacity.size != dims or not (np.isfinite(capacity) & (capacity >= 0)).all():
         raise f.error(f"CAPACITY {text!r} must be {dims} non-negative number(s), one per demand dimension",
                       line, "CAPACITY")
     return capacity
+
+
+def _require_capacity(f: _File, kind: str, has_demand: bool, has_capacity: bool) -> None:
+    """A capacitated file must give both demands and the capacity: with one missing it would
+    silently become an uncapacitated problem (one vehicle, or demands ignored)."""
+    at = f.specs["TYPE"][1] if "TYPE" in f.specs else None
+    if kind in CAPACITATED and not has_demand:
+        raise f.error(f"TYPE {kind} needs a DEMAND_SECTION", at, "DEMAND_SECTION")
+    if not has_capacity and (has_demand or kind in CAPACITATED):
+        why = f"TYPE {kind}" if kind in CAPACITATED else "DEMAND_SECTION"
+        where = at if kind in CAPACITATED else f.sections["DEMAND_SECTION"].line
+        raise f.error(f"{why} needs CAPACITY (the vehicle capacity), which is missing", where, "CAPACITY")
 
 
 def _service_times(f: _File, n: int, depots: list[int]) -> np.ndarray | None:
@@ -384,6 +440,7 @@ def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRPProb
     n = f.number("DIMENSION", integer=True, positive=True)
     if n is None:
         raise f.error("DIMENSION is missing", field="DIMENSION")
+    _check_size(f.specs, path, n)
     coordinates = _table(f, "NODE_COORD_SECTION", n, range(3, 4), nonnegative=False)
     display = _table(f, "DISPLAY_DATA_SECTION", n, range(3, 4), nonnegative=False)
     coordinates = coordinates[0] if coordinates is not None else None
@@ -398,8 +455,11 @@ def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRPProb
     depots = _depots(f, n)
     service = _service_times(f, n, depots)
     time_windows = _time_windows(f, n)
+    _require_capacity(f, kind[0] if kind else "", demand is not None, capacity is not None)
     vehicles = f.number("VEHICLES", integer=True, positive=True)
     max_duration = f.number("DISTANCE", positive=True)
+    if kind and kind[0] == "DCVRP" and max_duration is None:
+        raise f.error("TYPE DCVRP needs DISTANCE (the maximum route length)", f.specs["TYPE"][1], "DISTANCE")
     if demand is not None and capacity is not None:
         # checked here, not only by the model, to name the line of the offending client
         over = np.flatnonzero((demand > capacity + 1e-9).any(axis=1))
@@ -409,7 +469,8 @@ def read_tsplib(path: Path, text: str, convention: str | None = None) -> VRPProb
             raise f.error(f"client {i + 1} has demand {' '.join(map(number, demand[i]))} > vehicle capacity "
                           f"{' '.join(map(number, capacity))}", int(demand_lines[i]), "DEMAND_SECTION")
 
-    order = np.array(depots + [i for i in range(n) if i not in set(depots)])
+    is_depot = set(depots)
+    order = np.array(depots + [i for i in range(n) if i not in is_depot])
     renumbered = bool((order != np.arange(n)).any())
     if renumbered:
         distance = distance[np.ix_(order, order)]

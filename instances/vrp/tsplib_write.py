@@ -29,6 +29,9 @@ def _writable(problem: VRPProblem, path: Path) -> None:
         raise no("a duration matrix different from the distance matrix")
     if problem.prize is not None and problem.prize.any() or not problem.required.all():
         raise no("prizes or optional clients")
+    if problem.demand is not None and not problem.vehicle_types[0].capacity:
+        raise no("demands without a vehicle capacity (a CVRPLIB reader refuses a DEMAND_SECTION "
+                 "without CAPACITY)")
     types = problem.vehicle_types
     if len(types) != problem.num_depots:
         raise no(f"{len(types)} vehicle types for {problem.num_depots} depot(s) (one identical type per depot)")
