@@ -7,15 +7,31 @@ seeded random order so that the ring crosses the fabric); every flow of size 1, 
 capacity 1 (full bisection), host links of ample capacity so that the fabric is what is measured.
 Methods run one after another in this process, each with ``--time-limit`` seconds.
 
-    python benchmarks/network.py --quick          # small fabrics, seconds
-    python benchmarks/network.py                  # the full protocol (minutes)
+    python benchmarks/network.py --quick          # small fabrics, seconds; prints the table only
+    python benchmarks/network.py --out            # the full protocol (minutes), recorded in
+                                                  # benchmarks/results/network.txt
+    python benchmarks/network.py --out FILE       # ... recorded in FILE
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from routeopt.cli.network import network_app
 
+RESULTS = Path(__file__).resolve().parent / "results" / "network.txt"
+
+
+def arguments(argv: list[str]) -> list[str]:
+    """``--out`` without a file names the recorded results; nothing is written unless asked."""
+    argv = list(argv)
+    for i, arg in enumerate(argv):
+        if arg in ("--out", "-o") and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            argv.insert(i + 1, str(RESULTS))
+            break
+    return ["bench", *argv]
+
+
 if __name__ == "__main__":
-    sys.exit(network_app(["bench", *sys.argv[1:]], prog_name="benchmarks/network.py"))
+    sys.exit(network_app(arguments(sys.argv[1:]), prog_name="benchmarks/network.py"))

@@ -8,6 +8,7 @@ Instances are solved like any other: ``routeopt solve net.json -s split`` or
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -86,6 +87,9 @@ def bench(
     max_hosts: Annotated[int, typer.Option(help="All-to-all among at most this many hosts (flows grow as n^2).")] = 256,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Placement and hashing seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", show_default=False,
+                                                help="Also write the table (or the JSON rows) to FILE, "
+                                                     "e.g. benchmarks/results/network.txt.")] = None,
 ) -> None:
     """Each method's maximum link congestion over the LP optimum, sub-flows per flow, solve time.
 
@@ -95,7 +99,10 @@ def bench(
     from ..instances.network.generate import generate_network
     from ..solvers.registry import solver_class
 
+    out = output_path(out, (".txt", ".json", ".md"), "--out")
     methods = [m.strip() for m in solvers.split(",") if m.strip()]
+    for method in methods:
+        solver_class(method)                    # an unknown name is refused before any run
     rows = []
     for kind, params in settings(quick, max_hosts):
         net = generate_network(kind, seed, **params)
@@ -117,6 +124,11 @@ def bench(
                          "subflows_per_flow": r.metadata.get("subflows_per_flow"), "time": elapsed})
     if as_json:
         print_json(rows)
+        if out is not None:
+            import json
+
+            from ..instances._io import atomic_write
+            atomic_write(out, json.dumps(rows, indent=1) + "\n")
         return
     table = Table(title="network routing: max link congestion / LP optimum (ideal spraying)", title_justify="left")
     for name in ("instance", "flows", "solver", "status", "congestion", "/ LP", "ECMP mean / LP", "sub-flows/flow", "time"):
@@ -127,3 +139,11 @@ def bench(
                       fmt_number(r["ratio"], 3), fmt_number(r["ratio_mean"], 3),
                       fmt_number(r["subflows_per_flow"], 2), fmt_time(r["time"]))
     console().print(table)
+    if out is not None:
+        from rich.console import Console
+
+        from ..instances._io import atomic_write
+        record = Console(record=True, width=200, file=io.StringIO(), color_system=None)
+        record.print(table)
+        atomic_write(out, record.export_text(styles=False))
+        console().print(Text(f"wrote {out}", style="dim"))

@@ -9,7 +9,9 @@ other: ``routeopt solve --generate road -p n=100000 -s ch``.
     routeopt paths bench --nodes 50000 --social-nodes 50000
 
 A node is a number 0..N-1, an identifier of the file with ``--ids`` (OSM id, DIMACS number), or
-``X,Y`` (longitude,latitude for OSM) snapped to the nearest node.
+``X,Y`` (longitude,latitude for OSM) snapped to the nearest node. A point farther from every node
+than the largest of 10x the median arc length, a tenth of the map's extent and (on OSM maps) 1 km
+is refused as off the map (``routeopt.instances.paths.road.snap_limit``).
 """
 
 from __future__ import annotations
@@ -75,7 +77,10 @@ def parse_node(text: str, graph: Graph, ids: bool, option: str) -> int:
             raise InputError(f"{option}: expected a node or X,Y, got {text!r}") from None
         if len(xy) != 2:
             raise InputError(f"{option}: expected X,Y, got {text!r}")
-        return int(snap(graph, np.array([xy]), strongly_connected=False)[0][0])
+        try:
+            return int(snap(graph, np.array([xy]), strongly_connected=False)[0][0])
+        except InputError as exc:
+            raise InputError(f"{option}: {exc.message.replace('point 0 ', 'point ', 1)}") from None
     try:
         value = int(text)
     except ValueError:
@@ -230,7 +235,10 @@ def matrix(
             pts = np.array([int(v) for v in node.split(",") if v.strip()], dtype=np.int64)
         except ValueError:
             raise InputError(f"--node-list: expected comma-separated node numbers, got {node!r}") from None
-    snapped, offset = snap(graph, pts)
+    try:
+        snapped, offset = snap(graph, pts)
+    except InputError as exc:
+        raise InputError(f"{'--node-list' if points is None else '--points'}: {exc.message}", path=points) from None
     routed = graph.with_metric(metric)
     dist, dur = road_matrices(routed, snapped)
     if out is not None:

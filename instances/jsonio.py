@@ -51,8 +51,8 @@ def read_problem(path: Path, text: str) -> Problem:
         return cls.from_dict(data)
     except InputError as exc:
         raise InputError(exc.message, path=path, line=exc.line, field=exc.field) from None
-    except (TypeError, ValueError, KeyError) as exc:
-        raise InputError(f"not a {data['family']} instance: {exc}", path=path) from None
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError, IndexError) as exc:
+        raise InputError(f"not a {data['family']} instance: {' '.join(str(exc).split())}", path=path) from None
 
 
 def format_problem(problem: Problem) -> str:
@@ -67,8 +67,8 @@ def read_solution(path: Path, text: str, problem: Problem | None = None) -> tupl
         solution = cls.solution_from_dict(data)
     except InputError as exc:
         raise InputError(exc.message, path=path, line=exc.line, field=exc.field) from None
-    except (TypeError, ValueError, KeyError) as exc:
-        raise InputError(f"not a {family} solution: {exc}", path=path) from None
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError, IndexError) as exc:
+        raise InputError(f"not a {family} solution: {' '.join(str(exc).split())}", path=path) from None
     cost = data.get("cost")
     if cost is not None and not isinstance(cost, (int, float)):
         raise InputError(f"cost must be a number, got {cost!r}", path=path, field="cost")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,8 @@ def read_npz(path: str | Path) -> BalanceProblem:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, TypeError, zlib.error,
+            NotImplementedError) as exc:
         raise InputError(f"not a NumPy .npz archive: {' '.join(str(exc).split())}", path=path) from None
     unknown = sorted(set(arrays) - set(FIELDS))
     if unknown:
@@ -70,8 +72,14 @@ def read_npz(path: str | Path) -> BalanceProblem:
             value = arrays[key]
             if value.ndim != 0:
                 raise InputError(f"{key} must be a scalar, got shape {value.shape}", path=path, field=key)
+            if (value.dtype.kind not in "iuf") if key in ("k", "capacity_factor") else value.dtype.kind != "U":
+                raise InputError(f"{key} must be {'a number' if key in ('k', 'capacity_factor') else 'a string'}, "
+                                 f"got dtype {value.dtype}", path=path, field=key)
             fields[key] = value.item()
     if "placement" in arrays:
+        if arrays["placement"].dtype.kind not in "iuf":
+            raise InputError(f"placement must be integers, got dtype {arrays['placement'].dtype}", path=path,
+                             field="placement")
         fields["placement"] = arrays["placement"]
     if fields["scores"].dtype.kind not in "fiu":
         raise InputError(f"scores must be numbers, got dtype {fields['scores'].dtype}", path=path, field="scores")

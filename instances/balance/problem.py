@@ -32,6 +32,9 @@ from ..base import Solution as _BaseSolution
 __all__ = ["BalanceProblem", "BalanceSolution", "capacity_of", "max_vio"]
 
 
+MAX_DEVICES = 1 << 16      # device numbers beyond this (and beyond the experts) are typos, not fabrics
+
+
 def capacity_of(n: int, m: int, k: int, capacity_factor: float) -> int:
     """Tokens one expert may take: ``ceil(c * k * n / m)`` (a hair of slack for float noise)."""
     return int(math.ceil(capacity_factor * k * n / m - 1e-9))
@@ -95,12 +98,19 @@ class BalanceProblem(Problem):
             raise InputError(f"scores[{i}][{j}] is {s[i, j]}: scores must be finite", field="scores")
         self.scores = s
         n, m = s.shape
-        if isinstance(self.k, bool) or not float(self.k).is_integer() or not 1 <= self.k <= m:
+        try:
+            whole = not isinstance(self.k, (bool, str)) and float(self.k).is_integer() and 1 <= self.k <= m
+        except (TypeError, ValueError, OverflowError):
+            whole = False
+        if not whole:
             raise InputError(f"k={self.k!r} must be an integer in 1..{m} (the number of experts)", field="k")
         self.k = int(self.k)
         c = self.capacity_factor
         if isinstance(c, bool) or not isinstance(c, (int, float, np.number)) or not math.isfinite(c) or c <= 0:
             raise InputError(f"capacity_factor must be a positive number, got {c!r}", field="capacity_factor")
+        if c * self.k * n / m > 2**53:
+            raise InputError(f"capacity_factor={c!r} is too large: an expert's capacity would pass 2^53 tokens",
+                             field="capacity_factor")
         self.capacity_factor = float(c)
         if self.capacity * m < n * self.k:
             raise InputError(f"capacity_factor={c:g} gives {m} experts room for {self.capacity * m} "
@@ -108,12 +118,15 @@ class BalanceProblem(Problem):
                              field="capacity_factor")
         if self.placement is not None:
             pl = np.asarray(self.placement)
-            if pl.shape != (m,) or pl.dtype.kind not in "iu" and not np.all(np.mod(pl, 1) == 0):
+            if pl.shape != (m,) or pl.dtype.kind not in "iuf" or (
+                    pl.dtype.kind == "f" and not (np.isfinite(pl).all() and np.all(np.mod(pl, 1) == 0))):
                 raise InputError(f"placement must list one integer device per expert ({m}), got shape "
                                  f"{pl.shape}", field="placement")
+            if ((pl < 0) | (pl >= max(m, MAX_DEVICES))).any():
+                bad = int(np.argmax((pl < 0) | (pl >= max(m, MAX_DEVICES))))
+                raise InputError(f"placement of expert {bad} is device {pl[bad]!r}: devices are numbered "
+                                 f"0..{max(m, MAX_DEVICES) - 1}", field="placement")
             pl = pl.astype(np.int64)
-            if (pl < 0).any():
-                raise InputError(f"placement of expert {int(np.argmax(pl < 0))} is negative", field="placement")
             self.placement = pl
 
     # ------------------------------------------------------------------ shape

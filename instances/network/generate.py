@@ -24,7 +24,7 @@ import numpy as np
 
 from ...errors import InputError
 from ..params import choice
-from .problem import NetworkProblem, fat_tree, leaf_spine
+from .problem import NetworkProblem, check_network_size, fat_tree, leaf_spine
 
 __all__ = ["PATTERNS", "NETWORK_GENERATORS", "traffic", "generate_network"]
 
@@ -37,6 +37,24 @@ def _pattern(word: Any) -> str:
     return choice("traffic", word, PATTERNS, _ALIASES)
 
 
+def _flow_count(pattern: str, n: int) -> int:
+    n = int(n)
+    return n * (n - 1) if pattern == "all-to-all" else n - 1 if pattern == "incast" else n
+
+
+def _check_fabric(what: str, field: str, nodes: int, links: int, total_hosts: int, pattern: Any,
+                  hosts: Any) -> None:
+    """The fabric and its traffic together, refused before either is built."""
+    pattern = _pattern(pattern)
+    try:
+        n = total_hosts if hosts is None else min(int(hosts), total_hosts)
+    except (TypeError, ValueError):
+        return                                  # traffic() names the bad value
+    flows = _flow_count(pattern, max(n, 0))
+    check_network_size(nodes, links, flows, what=f"{what} with {pattern} traffic among {n:,} hosts "
+                                                 f"({flows:,} flows)", field=field)
+
+
 def traffic(net: NetworkProblem, pattern: str, *, hosts: int | None = None, size: float = 1.0,
             placement: str = "random", seed: int = 0) -> list[tuple[int, int, float]]:
     """The flows of ``pattern`` among ``hosts`` participants of ``net`` (host indices)."""
@@ -46,6 +64,9 @@ def traffic(net: NetworkProblem, pattern: str, *, hosts: int | None = None, size
         raise InputError(f"hosts must be an integer in [2, {len(net.hosts)}], got {hosts!r}", field="hosts")
     if not (np.isfinite(size) and size > 0):
         raise InputError(f"size must be positive, got {size!r}", field="size")
+    check_network_size(0, 0, _flow_count(pattern, n),
+                       what=f"{pattern} traffic among {int(n):,} hosts ({_flow_count(pattern, n):,} flows)",
+                       field="traffic")
     rng = np.random.default_rng(seed)
     if choice("placement", placement, ("contiguous", "random")) == "contiguous":
         ranks = list(net.hosts[: int(n)])
@@ -81,6 +102,13 @@ def leafspine(seed: int = 0, *, leaves: int = 4, spines: int = 4, hosts_per_leaf
               traffic: str = "all-to-all", hosts: int | None = None, size: float = 1.0,
               placement: str = "random") -> NetworkProblem:
     """Leaf-spine fabric carrying a collective (all-to-all, ring, permutation, incast)."""
+    try:
+        a, b, c = int(leaves), int(spines), int(hosts_per_leaf)
+    except (TypeError, ValueError):
+        a = b = c = 0                           # leaf_spine() names the bad value
+    if min(a, b, c) > 0:
+        _check_fabric(f"a leaf-spine fabric of {a:,} leaves x {b:,} spines x {c:,} hosts per leaf", "leaves",
+                      a * (c + 1) + b, 2 * a * (c + b), a * c, traffic, hosts)
     net = leaf_spine(int(leaves), int(spines), int(hosts_per_leaf), host_capacity=host_capacity,
                      spine_capacity=spine_capacity, oversubscription=oversubscription)
     return _finish(net, "leafspine", seed, traffic, hosts, size, placement)
@@ -90,6 +118,12 @@ def fattree(seed: int = 0, *, k: int = 4, capacity: float = 1.0, host_capacity: 
             traffic: str = "all-to-all",
             hosts: int | None = None, size: float = 1.0, placement: str = "random") -> NetworkProblem:
     """k-ary fat-tree carrying a collective (all-to-all, ring, permutation, incast)."""
+    try:
+        kk = int(k)
+    except (TypeError, ValueError):
+        kk = 0                                  # fat_tree() names the bad value
+    if kk >= 2:
+        _check_fabric(f"a k={kk} fat-tree", "k", kk ** 3 // 4 + 5 * kk * kk // 4, kk ** 3, kk ** 3 // 4, traffic, hosts)
     return _finish(fat_tree(int(k), capacity=capacity, host_capacity=host_capacity), "fattree", seed, traffic, hosts, size, placement)
 
 

@@ -42,21 +42,27 @@ def _number(text: str, path: Path, line: int, what: str) -> float:
     return x
 
 
-def read_topology(path: str | Path) -> NetworkProblem:
-    """A :class:`NetworkProblem` without flows from an edge list or GraphML file."""
+def _text(path: Path) -> str:
+    from .._io import read_text
+    return read_text(path)
+
+
+def read_topology(path: str | Path, text: str | None = None) -> NetworkProblem:
+    """A :class:`NetworkProblem` without flows from an edge list or GraphML file (``text``: its
+    content when already read)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path=path)
+    if text is None:
+        text = _text(path)
     if path.suffix.lower() == ".graphml":
-        return _read_graphml(path)
+        return _read_graphml(path, text)
     nodes: dict[str, int] = {}
     cap: dict[tuple[int, int], float] = {}
-    for lineno, raw in enumerate(path.read_text(errors="replace").splitlines(), 1):
-        text = raw.split("#", 1)[0].strip()
-        if not text:
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
             continue
-        directed = text.startswith(">")
-        parts = [p for p in re.split(r"[,\s]+", text.lstrip(">").strip()) if p]
+        directed = line.startswith(">")
+        parts = [p for p in re.split(r"[,\s]+", line.lstrip(">").strip()) if p]
         if len(parts) not in (2, 3):
             raise InputError(f"expected 'U V [CAPACITY]', got {raw.strip()!r}", path=path, line=lineno)
         if lineno == 1 and len(parts) == 3 and parts[2].lower() in ("capacity", "cap", "c"):
@@ -74,11 +80,11 @@ def read_topology(path: str | Path) -> NetworkProblem:
     return _network(path, list(nodes), list(range(len(nodes))), cap)
 
 
-def _read_graphml(path: Path) -> NetworkProblem:
+def _read_graphml(path: Path, text: str) -> NetworkProblem:
     import networkx as nx
 
     try:
-        g = nx.read_graphml(path)
+        g = nx.parse_graphml(text)
     except Exception as exc:  # networkx raises several XML and key errors
         raise InputError(f"cannot read GraphML: {' '.join(str(exc).split())}", path=path) from None
     nodes = [str(v) for v in g.nodes]
@@ -98,25 +104,62 @@ def _read_graphml(path: Path) -> NetworkProblem:
     return _network(path, nodes, hosts or list(range(len(nodes))), cap)
 
 
+def _reach(start: int, out: list[list[int]]) -> list[bool]:
+    seen = [False] * len(out)
+    seen[start] = True
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for v in out[u]:
+            if not seen[v]:
+                seen[v] = True
+                stack.append(v)
+    return seen
+
+
+def _check_connected(path: Path, nodes: list[str], hosts: list[int], cap: dict[tuple[int, int], float]) -> None:
+    """Every host must reach every other: otherwise a flow between them could never be routed."""
+    if len(hosts) < 2:
+        return
+    out: list[list[int]] = [[] for _ in nodes]
+    back: list[list[int]] = [[] for _ in nodes]
+    for a, b in cap:
+        out[a].append(b)
+        back[b].append(a)
+    first = hosts[0]
+    for seen, forward in ((_reach(first, out), True), (_reach(first, back), False)):
+        lost = [h for h in hosts if not seen[h]]
+        if lost:
+            a, b = (first, lost[0]) if forward else (lost[0], first)
+            raise InputError(f"the topology is not connected: node {nodes[a]!r} cannot reach node {nodes[b]!r} "
+                             f"({len(lost)} of {len(hosts)} hosts are cut off from {nodes[first]!r}); "
+                             f"add the missing links", path=path)
+
+
 def _network(path: Path, nodes: list[str], hosts: list[int], cap: dict[tuple[int, int], float]) -> NetworkProblem:
+    _check_connected(path, nodes, hosts, cap)
     links = np.array(list(cap), dtype=np.int64).reshape(-1, 2)
-    return NetworkProblem(nodes, hosts, links, np.array(list(cap.values())), np.zeros((0, 2)), np.zeros(0),
-                   name=path.name.split(".")[0] or path.stem, topology="graph", source=str(path))
+    try:
+        return NetworkProblem(nodes, hosts, links, np.array(list(cap.values())), np.zeros((0, 2)), np.zeros(0),
+                              name=path.name.split(".")[0] or path.stem, topology="graph", source=str(path))
+    except InputError as exc:
+        raise InputError(exc.message, path=path, field=exc.field) from None
 
 
-def read_traffic(path: str | Path, net: NetworkProblem) -> list[tuple[int, int, float]]:
-    """Flows ``(source, destination, size)`` of a CSV traffic matrix, checked against ``net``."""
+def read_traffic(path: str | Path, net: NetworkProblem, text: str | None = None) -> list[tuple[int, int, float]]:
+    """Flows ``(source, destination, size)`` of a CSV traffic matrix, checked against ``net``
+    (``text``: its content when already read)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path=path)
+    if text is None:
+        text = _text(path)
     index = {v: k for k, v in enumerate(net.nodes)}
     hosts = set(net.hosts)
     flows = []
-    for lineno, raw in enumerate(path.read_text(errors="replace").splitlines(), 1):
-        text = raw.split("#", 1)[0].strip()
-        if not text:
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
             continue
-        parts = [p.strip() for p in re.split(r"[,;\t ]+", text) if p.strip()]
+        parts = [p.strip() for p in re.split(r"[,;\t ]+", line) if p.strip()]
         if lineno == 1 and parts and parts[0].lower() in ("source", "src", "from"):
             continue
         if len(parts) != 3:

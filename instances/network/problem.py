@@ -32,6 +32,15 @@ __all__ = ["NetworkProblem", "NetworkSolution", "leaf_spine", "fat_tree"]
 
 _TOL = 1e-6
 MAX_PATHS = 256          # equal-cost paths kept per switch pair (a k=16 fat-tree has 64)
+BYTES_PER_NODE = 300     # measured: a name, its index entry, its adjacency list
+BYTES_PER_LINK = 700     # a cable's tuple, two links, their index entries and arrays
+BYTES_PER_FLOW = 300     # a flow's tuple, its index pair and size
+
+
+def check_network_size(nodes: float, links: float, flows: float = 0, *, what: str, **where: Any) -> None:
+    """Refuse a network too large for memory before its lists are built."""
+    from ..limits import check_memory
+    check_memory(BYTES_PER_NODE * nodes + BYTES_PER_LINK * links + BYTES_PER_FLOW * flows, what, **where)
 
 
 @dataclass
@@ -349,6 +358,10 @@ def leaf_spine(leaves: int, spines: int, hosts_per_leaf: int, *, host_capacity: 
             raise InputError(f"{label} must be a positive integer, got {v!r}", field=label)
     if not oversubscription > 0:
         raise InputError(f"oversubscription must be positive, got {oversubscription!r}", field="oversubscription")
+    leaves, spines, hosts_per_leaf = int(leaves), int(spines), int(hosts_per_leaf)
+    check_network_size(leaves * (hosts_per_leaf + 1) + spines, 2 * leaves * (hosts_per_leaf + spines),
+                       what=f"a leaf-spine fabric of {leaves:,} leaves x {spines:,} spines x {hosts_per_leaf:,} hosts "
+                            f"per leaf", field="leaves")
     up = spine_capacity if spine_capacity is not None else hosts_per_leaf * host_capacity / (spines * oversubscription)
     hosts = [f"h{i}" for i in range(leaves * hosts_per_leaf)]
     nodes = hosts + [f"leaf{i}" for i in range(leaves)] + [f"spine{j}" for j in range(spines)]
@@ -365,7 +378,10 @@ def fat_tree(k: int, *, capacity: float = 1.0, host_capacity: float | None = Non
     Core ``c`` joins aggregation switch ``c // (k/2)`` of every pod."""
     if int(k) != k or k < 2 or k % 2:
         raise InputError(f"k must be an even integer >= 2, got {k!r}", field="k")
+    k = int(k)
     half = k // 2
+    check_network_size(k ** 3 / 4 + 5 * k * k / 4, 2 * (k ** 3 / 4 + k * half * half * 2),
+                       what=f"a k={k} fat-tree ({k ** 3 // 4:,} hosts)", field="k")
     hosts = [f"h{i}" for i in range(k * half * half)]
     edges = [f"edge{p}.{e}" for p in range(k) for e in range(half)]
     aggs = [f"agg{p}.{a}" for p in range(k) for a in range(half)]

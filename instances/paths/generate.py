@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..limits import check_memory
 from ..params import number
 from .graph import Graph
 from .problem import PathsProblem
@@ -35,6 +36,9 @@ from .problem import PathsProblem
 __all__ = ["road", "chung_lu", "GRAPH_GENERATORS"]
 
 MAX_NODES = 50_000_000
+ROAD_BYTES_PER_NODE = 700          # measured peak: grid, candidate streets, spanning tree, CSR
+CHUNG_LU_BYTES_PER_NODE = 40
+CHUNG_LU_BYTES_PER_EDGE = 150      # both ends drawn, both arcs stored, sorted, deduplicated
 
 
 def _count(n: Any, low: int = 1) -> int:
@@ -79,6 +83,7 @@ def road(n: int = 10_000, seed: int = 0, *, spacing: float = 100.0, removal: flo
     one_way = _number("one_way", one_way, 0, 1)
     every = int(_number("arterial_every", arterial_every, 1, 1_000_000))
     spacing = _number("spacing", spacing, 1e-6, 1e9)
+    check_memory(ROAD_BYTES_PER_NODE * n, f"a road network of {n:,} nodes", field="n")
     rng = _rng(seed)
     side = max(1, math.isqrt(n - 1) + 1) if n > 1 else 1
     ids = np.arange(n)
@@ -147,6 +152,8 @@ def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_d
     n = _count(n, 2)
     exponent = _number("exponent", exponent, 2.01, 5.0)
     average_degree = _number("average_degree", average_degree, 0.1, n - 1)
+    check_memory(CHUNG_LU_BYTES_PER_NODE * n + CHUNG_LU_BYTES_PER_EDGE * n * average_degree / 2,
+                 f"a Chung-Lu graph of {n:,} nodes and about {round(n * average_degree / 2):,} edges", field="n")
     rng = _rng(seed)
     gamma = 1.0 / (exponent - 1.0)
     w = average_degree * (exponent - 2.0) / (exponent - 1.0) * (n / np.arange(1, n + 1)) ** gamma

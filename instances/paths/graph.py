@@ -22,8 +22,18 @@ from ...errors import InputError
 EARTH_RADIUS = 6_371_008.8      # metres, mean radius (as osmnx uses)
 
 
-def _check_metric(name: str, values: Any, m: int) -> np.ndarray:
-    a = np.asarray(values, dtype=np.float64).reshape(-1)
+# a shortest path sums at most n - 1 arcs: past this, the sum can overflow to infinity and a
+# reachable node would read as unreachable
+MAX_PATH_SUM = 1e300
+BYTES_PER_NODE = 40          # CSR row pointer, node ids, the bincount behind them
+BYTES_PER_ARC = 120          # both directions of an edge, sort keys, weights, durations
+
+
+def _check_metric(name: str, values: Any, m: int, n: int | None = None) -> np.ndarray:
+    try:
+        a = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers", field=name) from None
     if a.shape[0] != m:
         raise InputError(f"{name} has {a.shape[0]} entries for {m} arcs", field=name)
     bad = ~np.isfinite(a)
@@ -34,7 +44,18 @@ def _check_metric(name: str, values: Any, m: int) -> np.ndarray:
         i = int(np.flatnonzero(a < 0)[0])
         raise InputError(f"{name} of arc {i} is negative ({a[i]:g}); shortest paths here need weights >= 0",
                          field=name)
+    if n is not None and m and float(a.max()) * max(1, n - 1) > MAX_PATH_SUM:
+        i = int(np.argmax(a))
+        raise InputError(f"{name} of arc {i} is {a[i]:g}: a path of up to {max(1, n - 1):,} arcs could sum past "
+                         f"{MAX_PATH_SUM:g} and overflow; rescale the {name}", field=name)
     return a
+
+
+def check_graph_size(num_nodes: int, num_arcs: int, **where: Any) -> None:
+    """Refuse a graph too large for memory before its arrays are allocated."""
+    from ..limits import check_memory
+    check_memory(BYTES_PER_NODE * float(num_nodes) + BYTES_PER_ARC * float(num_arcs),
+                 f"a graph of {num_nodes:,} nodes and {num_arcs:,} arcs", **where)
 
 
 @dataclass(eq=False)
@@ -59,16 +80,19 @@ class Graph:
     cache: dict[str, Any] = field(default_factory=dict, repr=False)   # solver indices (CH, WormHole)
 
     def __post_init__(self) -> None:
-        self.indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
-        self.indices = np.ascontiguousarray(self.indices, dtype=np.int64)
+        try:
+            self.indptr = np.ascontiguousarray(self.indptr, dtype=np.int64).reshape(-1)
+            self.indices = np.ascontiguousarray(self.indices, dtype=np.int64).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError("indptr and indices must be lists of node numbers", field="indices") from None
         n, m = self.indptr.shape[0] - 1, self.indices.shape[0]
         if n < 0 or self.indptr[0] != 0 or self.indptr[-1] != m or (np.diff(self.indptr) < 0).any():
             raise InputError("indptr is not a CSR row pointer for the given arcs", field="indptr")
         if m and (self.indices.min() < 0 or self.indices.max() >= n):
             raise InputError(f"an arc points to a node outside 0..{n - 1}", field="indices")
-        self.weights = _check_metric("weights", self.weights, m)
+        self.weights = _check_metric("weights", self.weights, m, n)
         if self.durations is not None:
-            self.durations = _check_metric("durations", self.durations, m)
+            self.durations = _check_metric("durations", self.durations, m, n)
         if self.coordinates is not None:
             c = np.asarray(self.coordinates, dtype=np.float64)
             if c.shape != (n, 2):
@@ -90,16 +114,20 @@ class Graph:
         n = int(num_nodes)
         if n < 0:
             raise InputError(f"num_nodes must be >= 0, got {n}", field="num_nodes")
-        u = np.asarray(tails, dtype=np.int64).reshape(-1)
-        v = np.asarray(heads, dtype=np.int64).reshape(-1)
+        try:
+            u = np.asarray(tails, dtype=np.int64).reshape(-1)
+            v = np.asarray(heads, dtype=np.int64).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError("edge ends must be node numbers", field="edges") from None
+        check_graph_size(n, u.size * (1 if directed else 2), field="num_nodes")
         if u.shape != v.shape:
             raise InputError(f"{u.size} tails for {v.size} heads", field="edges")
         if u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
             bad = int(np.flatnonzero((u < 0) | (u >= n) | (v < 0) | (v >= n))[0])
             raise InputError(f"edge {bad} ({u[bad]}, {v[bad]}) uses a node outside 0..{n - 1}", field="edges")
         weighted = weights is not None
-        w = _check_metric("weights", np.ones(u.size) if weights is None else weights, u.size)
-        d = None if durations is None else _check_metric("durations", durations, u.size)
+        w = _check_metric("weights", np.ones(u.size) if weights is None else weights, u.size, n)
+        d = None if durations is None else _check_metric("durations", durations, u.size, n)
         if not directed:
             u, v = np.concatenate([u, v]), np.concatenate([v, u])
             w = np.concatenate([w, w])
@@ -247,6 +275,8 @@ class Graph:
         """Weight of each arc ``tails[i] -> heads[i]``; ``inf`` where the arc does not exist."""
         ids = self.arc_ids(tails, heads)
         data = self.durations if metric == "durations" else self.weights
+        if data is None or data.size == 0:                  # no arcs at all: nothing is reachable
+            return np.full(ids.shape, np.inf)
         return np.where(ids >= 0, data[np.maximum(ids, 0)], np.inf)
 
     def planar_coordinates(self) -> np.ndarray | None:

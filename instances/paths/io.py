@@ -27,11 +27,12 @@ from typing import Iterable
 import numpy as np
 
 from ...errors import InputError
-from .graph import Graph
+from .graph import MAX_PATH_SUM, Graph, check_graph_size
 from .._io import atomic_write, number
 
 SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm", ".graphml")
 COMPRESSED = (".gz", ".bz2")
+_COUNT = re.compile(r"[0-9]+")
 _EDGE_LINE = re.compile(r"^\s*-?\d+\s+-?\d+(\s+[-+0-9.eE]+)?\s*$")
 
 # OSM highway speeds (km/h) where a way has no maxspeed tag; anything else 30 km/h.
@@ -88,19 +89,23 @@ def read_graph(path: str | Path, **options) -> Graph:
     raise InputError(f"not a graph file (expected {', '.join(SUFFIXES)})", path=path)
 
 
-def read_graphml(path: Path) -> Graph:
+def read_graphml(path: Path, text: str | None = None) -> Graph:
     """A GraphML graph through networkx: edge attribute ``weight`` (1 when absent), ``x``/``y`` node
-    attributes as coordinates; directed when the file says so."""
+    attributes as coordinates; directed when the file says so. ``text``: the file's content, read
+    from ``path`` when not given."""
     import networkx as nx
-    _open_text(path)                                   # the same one-line errors for a missing file
+    if text is None:
+        text = _open_text(path)                        # the same one-line errors for a missing file
     try:
-        G = nx.read_graphml(path)
+        G = nx.parse_graphml(text)
     except Exception as exc:                           # networkx raises several parser errors
         raise InputError(f"not a GraphML graph: {' '.join(str(exc).split())}", path=path) from None
     try:
         return Graph.from_networkx(G, weight="weight")
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"bad GraphML attribute: {exc}", path=path) from None
+    except InputError as exc:
+        raise InputError(exc.message, path=path, field=exc.field) from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"bad GraphML attribute: {' '.join(str(exc).split())}", path=path) from None
 
 
 # --------------------------------------------------------------------------- DIMACS
@@ -124,21 +129,24 @@ def _table(path: Path, lines: list[str], numbers: np.ndarray, width: int, what: 
             raise InputError(f"{what} line has {len(parts)} fields, expected {width}", path=path, line=int(no))
         for tok in parts[1:]:
             try:
-                float(tok)
-            except ValueError:
+                np.array(tok, dtype=float)
+            except (ValueError, OverflowError):
                 raise InputError(f"malformed number {tok!r}", path=path, line=int(no)) from None
     raise InputError(f"malformed {what} lines", path=path)  # pragma: no cover - caught above
 
 
-def read_dimacs(path: Path) -> Graph:
-    text = _open_text(path)
+def read_dimacs(path: Path, text: str | None = None, coordinates: str | None = None) -> Graph:
+    """A DIMACS ``.gr`` graph with the ``.co`` coordinates beside it; ``text`` and ``coordinates``:
+    the two files' content when already read (``path`` then only names them)."""
+    text = _open_text(path) if text is None else text
     header, hline = _lines_starting(text, "p")
     if not header:
         raise InputError("no 'p sp N M' line: not a DIMACS .gr file", path=path)
     parts = header[0].split()
-    if len(parts) != 4 or parts[1] != "sp" or not parts[2].isdigit() or not parts[3].isdigit():
+    if len(parts) != 4 or parts[1] != "sp" or not _COUNT.fullmatch(parts[2]) or not _COUNT.fullmatch(parts[3]):
         raise InputError(f"expected 'p sp N M', got {header[0].strip()!r}", path=path, line=int(hline[0]))
     n, m = int(parts[2]), int(parts[3])
+    check_graph_size(n, m, path=path)
     lines, numbers = _lines_starting(text, "a")
     arcs = _table(path, lines, numbers, 4, "arc") if lines else np.zeros((0, 3))
     if arcs.shape[0] != m:
@@ -149,12 +157,24 @@ def read_dimacs(path: Path) -> Graph:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"arc {u[i]:g} -> {v[i]:g} uses a node outside 1..{n}", path=path, line=int(numbers[i]))
-    if (w < 0).any():
-        i = int(np.flatnonzero(w < 0)[0])
-        raise InputError(f"negative arc weight {w[i]:g}", path=path, line=int(numbers[i]))
-    coords = _read_coordinates(path, n)
+    _check_weights(path, w, numbers, n, "arc weight")
+    coords = _read_coordinates(path, n, coordinates)
     return Graph.from_edges(n, u.astype(np.int64) - 1, v.astype(np.int64) - 1, w, directed=True,
                             coordinates=coords, node_ids=np.arange(1, n + 1), metric="weight")
+
+
+def _check_weights(path: Path, w: np.ndarray, numbers, n: int, what: str) -> None:
+    """Weights must be finite, >= 0, and small enough that no path sum overflows (line named)."""
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        word = "negative" if w[i] < 0 else "non-finite"
+        raise InputError(f"{word} {what} {w[i]:g}", path=path, line=int(numbers[i]) )
+    limit = MAX_PATH_SUM / max(1, n - 1)
+    if w.size and float(w.max()) > limit:
+        i = int(np.argmax(w))
+        raise InputError(f"{what} {w[i]:g} is too large: a path of up to {max(1, n - 1):,} arcs could sum past "
+                         f"{MAX_PATH_SUM:g} and overflow; rescale the weights", path=path, line=int(numbers[i]))
 
 
 def _co_path(path: Path) -> Path:
@@ -165,17 +185,22 @@ def _co_path(path: Path) -> Path:
     return path.with_name(name[: -len(".gr")] + ".co")
 
 
-def _read_coordinates(path: Path, n: int) -> np.ndarray | None:
+def _read_coordinates(path: Path, n: int, text: str | None = None) -> np.ndarray | None:
     co = _co_path(path)
-    candidates = [co, *(co.with_name(co.name + s) for s in COMPRESSED)]
-    co = next((c for c in candidates if c.is_file()), None)
-    if co is None:
-        return None
-    lines, numbers = _lines_starting(_open_text(co), "v")
+    if text is None:
+        candidates = [co, *(co.with_name(co.name + s) for s in COMPRESSED)]
+        co = next((c for c in candidates if c.is_file()), None)
+        if co is None:
+            return None
+        text = _open_text(co)
+    lines, numbers = _lines_starting(text, "v")
     table = _table(co, lines, numbers, 4, "coordinate")
     ids = table[:, 0]
     if table.shape[0] != n or (np.sort(ids) != np.arange(1, n + 1)).any():
         raise InputError(f"{table.shape[0]} coordinates for the {n} nodes of {path.name}", path=co)
+    if not np.isfinite(table[:, 1:]).all():
+        i = int(np.flatnonzero(~np.isfinite(table[:, 1:]).all(axis=1))[0])
+        raise InputError("coordinate is not finite", path=co, line=int(numbers[i]))
     coords = np.empty((n, 2))
     coords[ids.astype(np.int64) - 1] = table[:, 1:]
     return coords
@@ -234,20 +259,20 @@ def read_edge_list(path: Path, text: str, directed: bool | None = None) -> Graph
                                  path=path, line=no + 1)
             for tok in parts:
                 try:
-                    float(tok)
-                except ValueError:
+                    np.array(tok, dtype=float)
+                except (ValueError, OverflowError):
                     raise InputError(f"malformed number {tok!r}", path=path, line=no + 1) from None
+        raise InputError("malformed edge lines", path=path)  # pragma: no cover - caught above
     ends = table[:, :2]
+    if not np.isfinite(ends).all() or (np.abs(ends) > 2**62).any():
+        i = int(np.flatnonzero(~(np.abs(ends) <= 2**62).all(axis=1))[0])
+        raise InputError("node numbers must be integers", path=path, line=numbers[i] + 1)
     if (ends != np.round(ends)).any():
         i = int(np.flatnonzero((ends != np.round(ends)).any(axis=1))[0])
         raise InputError("node numbers must be integers", path=path, line=numbers[i] + 1)
-    if width == 3 and (table[:, 2] < 0).any():
-        i = int(np.flatnonzero(table[:, 2] < 0)[0])
-        raise InputError(f"negative weight {table[i, 2]:g}", path=path, line=numbers[i] + 1)
-    if width == 3 and not np.isfinite(table[:, 2]).all():
-        i = int(np.flatnonzero(~np.isfinite(table[:, 2]))[0])
-        raise InputError(f"weight {table[i, 2]} is not finite", path=path, line=numbers[i] + 1)
     ids, inverse = np.unique(ends.astype(np.int64).reshape(-1), return_inverse=True)
+    if width == 3:
+        _check_weights(path, table[:, 2], np.asarray(numbers) + 1, ids.size, "weight")
     inverse = inverse.reshape(-1, 2)
     # number nodes in order of first appearance, as a reader of the file would
     first = np.full(ids.size, inverse.size, dtype=np.int64)
@@ -296,4 +321,17 @@ def read_osm(path: Path, *, simplify: bool = True, retain_all: bool = False) -> 
         raise InputError(f"cannot read OpenStreetMap XML: {message}", path=path) from None
     if G.number_of_edges() == 0:
         raise InputError("no drivable ways in this OpenStreetMap file", path=path)
-    return _osm_graph(G)
+    try:
+        graph = _osm_graph(G)
+    except InputError as exc:
+        raise InputError(exc.message, path=path, field=exc.field) from None
+    except Exception as exc:  # osmnx on odd tags (maxspeed, oneway): the file, not us
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"cannot read OpenStreetMap XML: {message}", path=path) from None
+    lon, lat = (graph.coordinates[:, 0], graph.coordinates[:, 1]) if graph.coordinates is not None else ((), ())
+    off = (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    if np.any(off):
+        i = int(np.flatnonzero(off)[0])
+        raise InputError(f"node {graph.node_ids[i] if graph.node_ids is not None else i} has lon={lon[i]:g}, "
+                         f"lat={lat[i]:g}: outside the globe", path=path)
+    return graph

@@ -24,18 +24,44 @@ from ...errors import InputError
 from .graph import EARTH_RADIUS, Graph
 from ..vrp.problem import VRPProblem, VehicleType
 
-__all__ = ["from_road_network", "snap", "road_matrices"]
+__all__ = ["from_road_network", "snap", "snap_limit", "road_matrices"]
+
+SNAP_ARC_FACTOR = 10           # times the median straight-line arc length
+SNAP_EXTENT_SHARE = 0.1        # of the diagonal of the nodes' bounding box
+SNAP_MIN_METRES = 1000.0       # on a geographic map, never less than this
 
 
-def snap(graph: Graph, points: Any, *, strongly_connected: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def snap_limit(graph: Graph) -> float:
+    """How far a point may lie from the node it snaps to, in the graph's planar units (metres when
+    geographic): the largest of 10 times the median straight-line arc length, a tenth of the
+    diagonal of the nodes' bounding box and, on a geographic map, 1 km. A point farther than that
+    is off the map (swapped or mistyped coordinates, another city), not a stop beside a road;
+    ``inf`` when the graph gives no scale (a single node)."""
+    xy = graph.planar_coordinates()
+    if xy is None or xy.shape[0] == 0:
+        return float("inf")
+    diagonal = float(np.linalg.norm(xy.max(axis=0) - xy.min(axis=0)))
+    arcs = float(np.median(np.linalg.norm(xy[graph.tails()] - xy[graph.indices], axis=1))) if graph.num_arcs else 0.0
+    limit = max(SNAP_ARC_FACTOR * arcs, SNAP_EXTENT_SHARE * diagonal, SNAP_MIN_METRES if graph.geographic else 0.0)
+    return limit if limit > 0 else float("inf")
+
+
+def snap(graph: Graph, points: Any, *, strongly_connected: bool = True,
+         max_distance: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Nearest node of each point (in the graph's coordinates, lon/lat when geographic) and the
     distance to it (metres when geographic). Only nodes of the largest strongly connected
     component are candidates (so every snapped node reaches every other) unless told otherwise.
-    Integer 1-D ``points`` are taken as node numbers and returned unchanged."""
+    Integer 1-D ``points`` are taken as node numbers and returned unchanged.
+
+    A point farther than ``max_distance`` from every candidate is refused (an ``InputError``
+    naming it and its distance); by default the limit is :func:`snap_limit`, ``math.inf`` turns
+    the check off."""
     pts = np.asarray(points)
     if pts.ndim == 1 and pts.dtype.kind in "iu":
-        if pts.size and (pts.min() < 0 or pts.max() >= graph.num_nodes):
-            raise InputError(f"node {int(pts.max())} is not in a graph of {graph.num_nodes} nodes", field="points")
+        bad = (pts < 0) | (pts >= graph.num_nodes)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"point {i}: node {int(pts[i])} is not in 0..{graph.num_nodes - 1}", field="points")
         return pts.astype(np.int64), np.zeros(pts.size)
     if graph.coordinates is None:
         raise InputError("the graph has no coordinates to snap points to; give node numbers instead",
@@ -52,8 +78,20 @@ def snap(graph: Graph, points: Any, *, strongly_connected: bool = True) -> tuple
         xy, query = np.radians(graph.coordinates) * scale, np.radians(pts) * scale
     else:
         xy, query = graph.coordinates, pts
+    if candidates.size == 0:
+        raise InputError("the graph has no nodes to snap points to", field="points")
     dist, pos = cKDTree(xy[candidates]).query(query)
-    return candidates[pos].astype(np.int64), np.asarray(dist, dtype=float)
+    dist = np.asarray(dist, dtype=float).reshape(-1)
+    limit = snap_limit(graph) if max_distance is None else float(max_distance)
+    far = ~(dist <= limit)
+    if far.any():
+        i = int(np.flatnonzero(far)[0])
+        unit = " m" if graph.geographic else ""
+        raise InputError(f"point {i} ({pts[i, 0]:g}, {pts[i, 1]:g}) is {dist[i]:,.0f}{unit} from the nearest node, "
+                         f"beyond the {limit:,.0f}{unit} a point may lie off this map (the largest of 10x the median "
+                         f"arc length, a tenth of the map's extent{', 1 km' if graph.geographic else ''}); "
+                         f"check the coordinates{' (lon,lat order)' if graph.geographic else ''}", field="points")
+    return candidates[pos].astype(np.int64), dist
 
 
 def road_matrices(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -13,22 +13,54 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import UnsupportedError
+import re
+from dataclasses import dataclass
+
+from ...errors import InputError, UnsupportedError
 from ...instances.balance.problem import BalanceProblem, BalanceSolution, capacity_of
 from ..base import Budget, Option, Result, Solver, Status
 
 __all__ = ["as_tensor", "topk_experts", "loads_of", "repair", "RouterSolver", "capacity_of", "DEVICE"]
 
-DEVICE = Option("device", str, "cpu", "torch device the scores are routed on: cpu, cuda or cuda:N")
+_DEVICE = re.compile(r"cpu|cuda(:[0-9]+)?")
 
 
 def torch_device(name: str | None):
+    """The torch device ``name`` (cpu, cuda, cuda:N): a one-line error for any other word, for
+    CUDA on a machine without it, and for a CUDA index past the devices present."""
+    name = "cpu" if name is None else str(name).strip().lower()
+    if not _DEVICE.fullmatch(name):
+        raise InputError(f"device={name!r} is not a torch device; valid: cpu, cuda, cuda:N", field="device")
     import torch
 
-    name = name or "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UnsupportedError(f"device {name!r} asked for, but torch sees no CUDA device")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UnsupportedError(f"device {name!r} asked for, but torch sees no CUDA device (use device=cpu)")
+        index = int(name.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise UnsupportedError(f"device {name!r} asked for, but torch sees only {torch.cuda.device_count()} "
+                                   f"CUDA device(s): cuda:0..cuda:{torch.cuda.device_count() - 1}")
     return torch.device(name)
+
+
+@dataclass(frozen=True)
+class _DeviceOption(Option):
+    """The ``device`` option, checked when it is given (before any solve)."""
+
+    def validate(self, value: Any, owner: str) -> Any:
+        value = super().validate(value, owner)
+        if value is not None:
+            try:
+                torch_device(value)
+            except InputError as exc:
+                raise InputError(f"solver {owner!r}: option {exc.message}", field="device") from None
+            except UnsupportedError as exc:
+                raise UnsupportedError(f"solver {owner!r}: {exc}") from None
+            value = str(value).strip().lower()
+        return value
+
+
+DEVICE = _DeviceOption("device", str, "cpu", "torch device the scores are routed on: cpu, cuda or cuda:N")
 
 
 def as_tensor(scores: Any, device: Any = "cpu", dtype: Any = None):
