@@ -51,30 +51,17 @@ def parse_pairs(items: list[str] | None, option: str) -> dict[str, Any]:
     return out
 
 
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
 def check_outputs(outputs: dict[str, Path | None], inputs: list[Path | None]) -> None:
     """Refuse, before any work, an output that would overwrite an input (or another output), and a
     solution written as the ``.sol`` beside its instance (it would be read back as the best known)."""
-    given = {option: path for option, path in outputs.items() if path is not None}
-    sources = [p for p in inputs if p is not None]
-    for option, path in given.items():
-        for source in sources:
-            if _same(path, source):
-                raise InputError(f"{option} would overwrite the input file; choose another name", path=path)
-            if option == "--out" and path.suffix.lower() == ".sol" and _same(path, source.with_suffix(".sol")):
-                raise InputError(f"{option}: a .sol beside {source.name} is read as its best-known solution; "
-                                 f"choose another name", path=path)
-    names = list(given.items())
-    for i, (option, path) in enumerate(names):
-        for other, second in names[i + 1:]:
-            if _same(path, second):
-                raise InputError(f"{option} and {other} name the same file", path=path)
+    from ..instances._io import check_outputs as no_overwrite, same_file
+
+    no_overwrite(outputs, inputs)
+    out = outputs.get("--out")
+    for source in (p for p in inputs if p is not None):
+        if out is not None and out.suffix.lower() == ".sol" and same_file(out, source.with_suffix(".sol")):
+            raise InputError(f"--out: a .sol beside {source.name} is read as its best-known solution; "
+                             f"choose another name", path=out)
 
 
 def load_or_generate(file: Path | None, generate: str | None, params: list[str] | None):

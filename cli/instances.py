@@ -28,7 +28,8 @@ def describe_problem(problem: Problem, *, full: bool = False) -> dict[str, Any]:
     """Name, variant, size, features, fleet and conventions of ``problem`` as plain data."""
     info: dict[str, Any] = {"name": problem.name, "family": problem.family, "variant": problem.variant,
                             "size": problem.size, "size_unit": problem.size_unit, "features": sorted(problem.features),
-                            "best_known": problem.best_known, "source": getattr(problem, "source", None)}
+                            "best_known": problem.best_known,
+                            "best_known_note": getattr(problem, "best_known_note", None), "source": getattr(problem, "source", None)}
     if hasattr(problem, "num_nodes"):
         info.update(num_nodes=problem.num_nodes, num_clients=problem.num_clients,
                     num_depots=problem.num_depots, convention=problem.convention,
@@ -77,6 +78,8 @@ def show(
         grid.add_row("horizon", fmt_number(info["horizon"]))
     grid.add_row("best known", fmt_number(problem.best_known) if problem.best_known is not None
                  else Text("unknown", style="dim"))
+    if getattr(problem, "best_known_note", None):
+        grid.add_row("", Text(problem.best_known_note, style="dim"))
     grid.add_row("source", Text(info.get("source") or "-", style="dim"))
     parts: list[Any] = [grid]
     if info.get("fleet"):

@@ -20,6 +20,7 @@ from rich.text import Text
 from ..errors import InputError
 from ..solvers.base import Status
 from ..solvers.registry import solve as solve_problem
+from . import flags
 from .common import STATUS_STYLE, console, fmt_number, fmt_time, output_path, print_json
 
 network_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
@@ -49,6 +50,7 @@ def build(
     from ..instances.network.io import read_topology, read_traffic
 
     out = output_path(out, (".json",), "--out")
+    flags.check_outputs({"--out": out}, [topology, traffic_file])
     if (traffic is None) == (traffic_file is None):
         raise InputError("give --traffic PATTERN or --traffic-file CSV (one of them)")
     net = read_topology(topology)

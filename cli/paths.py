@@ -132,6 +132,7 @@ def query(
     time_limit = positive_time(time_limit)
     out = output_path(out, (".json",), "--out")
     plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
+    flags.check_outputs({"--out": out, "--plot": plot}, [file])
     options = flags.parse_pairs(option, "--option")
     graph, name = load_graph(file, generate, param, metric, place)
     src = [parse_node(s, graph, ids, "--source") for s in source]
@@ -225,6 +226,7 @@ def matrix(
     from ..instances.paths.road import road_matrices, snap
     out = output_path(out, (".csv",), "--out")
     vrp = output_path(vrp, (".json",), "--vrp")
+    flags.check_outputs({"--out": out, "--vrp": vrp}, [file, points])
     graph, name = load_graph(file, generate, param, "length", place)
     if (points is None) == (node is None):
         raise InputError("give either --points CSV or --node-list 1,2,3")
@@ -291,6 +293,7 @@ def alternatives(
     """Up to K routes per method, each scored by the instance: stretch, sharing, local optimality."""
     time_limit = positive_time(time_limit)
     plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
+    flags.check_outputs({"--plot": plot}, [file])
     methods = list(ALTERNATIVES) if solver == "all" else [solver]
     bad = [m for m in methods if m not in ALTERNATIVES]
     if bad:

@@ -38,6 +38,9 @@ def summary_panel(problem: Problem, result: Result, asked: str, time_limit: floa
         style = "green" if gap is not None and gap <= 1e-6 else ("yellow" if gap is not None else "")
         grid.add_row("best known", Text(fmt_number(problem.best_known)) + Text("   gap ")
                      + Text(fmt_gap(gap), style=style))
+    note = getattr(problem, "best_known_note", None)
+    if note:
+        grid.add_row("" if problem.best_known is not None else "best known", Text(one_line(note), style="dim"))
     if result.bound is not None:
         grid.add_row("bound", f"{fmt_number(result.bound, digits)}   proved gap {fmt_gap(result.proved_gap)}")
     grid.add_row("runtime", f"{fmt_time(result.runtime)} (limit {time_limit:g} s)")

@@ -129,3 +129,28 @@ def to_floats(tokens: list[str], lines: np.ndarray, path: Path, section: str) ->
                 raise InputError(f"malformed number {tok!r}", path=path, line=int(line),
                                  field=section) from None
         raise
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Do ``a`` and ``b`` name one file (symbolic and hard links included)?"""
+    try:
+        if Path(a).resolve() == Path(b).resolve():
+            return True
+        return Path(a).exists() and Path(b).exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_outputs(outputs: dict[str, "str | os.PathLike | None"], inputs: "Iterable[Path | None]") -> None:
+    """Refuse, before anything runs, an output (``{"--json": path, ...}``) that is one of the input
+    files or another output."""
+    given = [(name, Path(os.fspath(p))) for name, p in outputs.items() if p is not None]
+    sources = [Path(p) for p in inputs if p is not None]
+    for name, path in given:
+        for source in sources:
+            if same_file(path, source):
+                raise InputError(f"{name} would overwrite the input file {source}; choose another file", path=path)
+    for i, (name, path) in enumerate(given):
+        for other, second in given[i + 1:]:
+            if same_file(path, second):
+                raise InputError(f"{name} and {other} name the same file; choose different files", path=path)

@@ -6,11 +6,10 @@ would replace an instance file.
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ...errors import InputError
+from ...instances import _io
 from ..base import MAX_SEED, MAX_THREADS, MAX_TIME_LIMIT
 
 MAX_WORKERS = 4096
@@ -69,28 +68,7 @@ def check_arguments(*, time_limit: Any, seeds: Any = 1, workers: Any = None, thr
     return out
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.resolve() == b.resolve():
-            return True
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def check_outputs(outputs: dict[str, str | os.PathLike | None], inputs: Sequence[Path]) -> None:
-    """Refuse, before anything runs, an output (``{"--json": path, ...}``) that is one of the
-    instance files (symbolic and hard links included) or another output."""
-    given = [(name, Path(os.fspath(p))) for name, p in outputs.items() if p is not None]
-    for name, path in given:
-        for source in inputs:
-            if _same_file(path, source):
-                raise InputError(f"{name} would overwrite the instance file {source}; choose another file",
-                                 path=path)
-    for i, (name, path) in enumerate(given):
-        for other, path2 in given[i + 1:]:
-            if _same_file(path, path2):
-                raise InputError(f"{name} and {other} name the same file; choose different files", path=path)
+check_outputs = _io.check_outputs     # one rule for every command: no output over an input
 
 
 __all__ = ["check_arguments", "check_outputs"]

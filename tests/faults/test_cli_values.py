@@ -104,3 +104,18 @@ def test_library_warnings_are_one_line(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if "overflow encountered" in line]
     assert lines == ["warning: RuntimeWarning: overflow encountered in a second line"], proc.stderr
+
+
+def test_family_commands_never_overwrite_their_inputs(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x,y\n0,0\n300,300\n")
+    before = points.read_bytes()
+    one_line_error(invoke("paths", "matrix", "-g", "road", "-p", "n=400", "--points", points, "--out", points),
+                   "would overwrite the input file")
+    assert points.read_bytes() == before
+    topology = tmp_path / "t.json"           # a topology file may not be replaced by the instance built from it
+    topology.write_text("a b 1\nb c 1\nc a 1\n")
+    before = topology.read_bytes()
+    one_line_error(invoke("network", "build", topology, "--traffic", "ring", "--out", topology),
+                   "would overwrite the input file")
+    assert topology.read_bytes() == before

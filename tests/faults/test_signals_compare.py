@@ -270,7 +270,7 @@ def test_output_equal_to_an_instance_is_refused(tmp_path, option):
         target.symlink_to(instance)
     before = instance.read_bytes()
     line = one_error_line(run("compare", folder, "-s", spec("Steady"), option, target))
-    assert "would overwrite the instance file" in line and option in line
+    assert "would overwrite the input file" in line and option in line
     assert instance.read_bytes() == before
 
 
@@ -278,7 +278,7 @@ def test_api_db_equal_to_an_instance_is_refused(tmp_path):
     instance = tmp_path / "g.json"
     save(generate("cvrp", n=5, seed=0), instance)
     before = instance.read_bytes()
-    with pytest.raises(InputError, match="would overwrite the instance file"):
+    with pytest.raises(InputError, match="would overwrite the input file"):
         compare([tmp_path], [spec("Steady")], db=instance, progress=False)
     assert instance.read_bytes() == before
 
