@@ -22,3 +22,13 @@ def shared_files(subdir: str, pattern: str) -> list[Path]:
     """Files for parametrisation; an empty list (tests then skip) when ../shared is absent."""
     base = SHARED / subdir
     return sorted(base.glob(pattern)) if base.is_dir() else []
+
+
+def one_line_error(result, *words: str, code: int = 2) -> str:
+    """A CLI result (typer's CliRunner) that failed with exit ``code`` and exactly one ``error: ...``
+    line holding every one of ``words``; returns that line."""
+    assert result.exit_code == code, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert all(w in lines[0] for w in words), lines[0]
+    return lines[0]

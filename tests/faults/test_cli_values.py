@@ -14,18 +14,11 @@ from typer.testing import CliRunner
 import routeopt
 from routeopt.cli.app import app
 from routeopt.solvers.base import Budget
+from tests.conftest import one_line_error
 
 
 def invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *words, code=2):
-    assert result.exit_code == code, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
-    assert all(w in lines[0] for w in words), lines[0]
-    return lines[0]
 
 
 @pytest.fixture

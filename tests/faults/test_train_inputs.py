@@ -22,6 +22,7 @@ import routeopt  # noqa: E402
 from routeopt.cli.app import app  # noqa: E402
 from routeopt.errors import InputError  # noqa: E402
 from routeopt.neural import checkpoints as ckpts  # noqa: E402
+from tests.conftest import one_line_error  # noqa: E402
 
 TINY = ["--problem", "cvrp", "--size", "10", "--model", "pomo", "--preset", "tiny", "--epochs", "1",
         "--batch-size", "4", "--train-size", "8", "--val-size", "4", "--accelerator", "cpu",
@@ -30,14 +31,6 @@ TINY = ["--problem", "cvrp", "--size", "10", "--model", "pomo", "--preset", "tin
 
 def invoke(*args):
     return CliRunner().invoke(app, ["train", *[str(a) for a in args]])
-
-
-def one_line_error(result, *words, code=2):
-    assert result.exit_code == code, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
-    assert all(w in lines[0] for w in words), lines[0]
-    return lines[0]
 
 
 def tiny(**changes) -> list[str]:
