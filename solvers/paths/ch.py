@@ -26,7 +26,7 @@ from numba import njit
 from ...errors import InputError
 from ...instances.paths.graph import Graph
 from ...instances.paths.problem import PathsProblem
-from ..base import Option
+from ..base import Budget, Option
 from ._kernels import Workspace, grow, heap_grow, heap_pop, heap_push
 from .ch_build import build_hierarchy
 from .common import PathSolver
@@ -220,6 +220,12 @@ class ContractionHierarchy:
         b.clear(cb)
         return float(mu), path
 
+    def matrix(self, sources: Any, targets: Any) -> np.ndarray:
+        """Distances from every source to every target (``inf`` where unreachable), by buckets
+        (:mod:`.ch_matrix`): one upward search per distinct source and per distinct target."""
+        from .ch_matrix import many_to_many
+        return many_to_many(self, sources, targets)
+
     @property
     def nbytes(self) -> int:
         """Bytes of the index (both adjacency arrays, the unpacking table and the order)."""
@@ -254,7 +260,8 @@ class CHSolver(PathSolver):
 
     name = "ch"
     description = ("contraction hierarchies (numba): edge-difference order with lazy updates, witness "
-                   "search, stall-on-demand queries, path unpacking; reports build time and index size")
+                   "search, stall-on-demand queries, path unpacking, bucket many-to-many matrices; reports build "
+                   "time and index size")
     OPTIONS = (
         Option("settle_limit", int, 200, "nodes a witness search may settle when contracting a node", low=1),
         Option("simulate_limit", int, 20, "nodes a witness search may settle when estimating importance", low=1),
@@ -268,6 +275,39 @@ class CHSolver(PathSolver):
         self._cached = _cache_key(self.options) in problem.graph.cache
         return build(problem.graph, **self.options)
 
+    @classmethod
+    def prepare(cls) -> None:
+        if getattr(cls, "_warm", False):
+            return
+        super().prepare()
+        g = Graph.from_edges(3, [0, 1], [1, 2], [1.0, 1.0], directed=False)
+        cls().solve(PathsProblem.many_to_many(g, [0, 1], [2, 0]), Budget(time_limit=60))
+
     def answer(self, problem, engine, deadline, meta):
         meta["index_cached"] = self._cached
+        if problem.matrix and not problem.return_paths and problem.num_pairs:
+            return self._bucket_matrix(problem, engine, deadline, meta)
+        meta["method"] = "pairwise queries"
         return super().answer(problem, engine, deadline, meta)
+
+    @staticmethod
+    def _bucket_matrix(problem, engine, deadline, meta):
+        """A many-to-many problem without paths: the bucket algorithm, source rows in chunks so
+        that the time limit is checked between them (NaN rows where it came first)."""
+        from .ch_matrix import source_rows, target_buckets
+        us, si = np.unique(problem.sources, return_inverse=True)
+        ut, ti = np.unique(problem.targets, return_inverse=True)
+        buckets = target_buckets(engine, ut)
+        rows = np.full((us.size, ut.size), np.nan)
+        settled = buckets.settled
+        done_rows = 0
+        chunk = max(1, min(256, 2_000_000 // max(1, ut.size)))
+        while done_rows < us.size and time.perf_counter() <= deadline:
+            part, s = source_rows(engine, us[done_rows:done_rows + chunk], buckets)
+            rows[done_rows:done_rows + part.shape[0]] = part
+            settled += s
+            done_rows += part.shape[0]
+        dist = rows[si.reshape(-1)][:, ti.reshape(-1)].reshape(-1)
+        meta.update({"method": "buckets", "bucket_entries": buckets.entries, "settled": int(settled),
+                     "searches": int(ut.size + done_rows)})
+        return dist, None, int(np.count_nonzero(~np.isnan(dist)))
