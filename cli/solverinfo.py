@@ -32,21 +32,27 @@ def solver_rows() -> list[dict[str, Any]]:
         if cls is None:
             rows.append({"name": name, "family": None, "error": error})
             continue
-        row = cls.describe()
-        row["library"] = cls.library
-        row["version"] = cls.version()
-        rows.append(row)
+        rows.append(_row(cls))
     return rows
+
+
+def _row(cls: type[Solver]) -> dict[str, Any]:
+    row = cls.describe()
+    row["library"] = cls.library
+    row["version"] = cls.version()
+    return row
 
 
 def solver_row(name: str) -> dict[str, Any]:
     """One solver's declaration with its options, library and version (an error names the solver)."""
-    cls = registry.solver_class(name)
-    row = cls.describe()
-    row["library"] = cls.library
-    row["version"] = cls.version()
-    units = {"vrp": "clients", "paths": "nodes", "balance": "tokens", "network": "flows"}
-    row["size_unit"] = units.get(row["family"], "items")
+    from ..errors import InputError
+    from ..instances.jsonio import problem_class
+
+    row = _row(registry.solver_class(name))
+    try:                                    # what the family's problems count (their own declaration)
+        row["size_unit"] = problem_class(row["family"]).size_unit
+    except InputError:                      # a user's solver for a family routeopt does not define
+        row["size_unit"] = "items"
     return row
 
 
