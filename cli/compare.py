@@ -6,7 +6,6 @@ write their files atomically. With ``--db`` and no instances it reports what the
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -14,6 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..errors import InputError
+from ..instances.params import parse_value
 from ..solvers.compare import check_arguments, check_outputs, instance_files
 from ..solvers.compare import compare as run_compare
 from ..solvers.compare.report import Report
@@ -32,18 +32,15 @@ def parse_solvers(text: str | None) -> list[str]:
 
 
 def parse_options(items: list[str]) -> dict[str, dict[str, Any]]:
-    """``SOLVER.KEY=VALUE`` (VALUE read as JSON when it parses, else as text)."""
+    """``SOLVER.KEY=VALUE``, VALUE read as ``routeopt solve -O`` reads it (numbers, true/false,
+    none, JSON objects and lists, else text)."""
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         head, eq, value = item.partition("=")
         solver, dot, key = head.rpartition(".")
         if not eq or not dot or not solver or not key:
             raise InputError(f"--option {item!r}: expected SOLVER.KEY=VALUE, e.g. pyvrp.iterations=1000")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        out.setdefault(solver, {})[key] = parsed
+        out.setdefault(solver, {})[key] = parse_value(value)
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 import math
 from typing import Any, Callable, Iterable
 
@@ -88,8 +89,14 @@ def check_params(fn: Callable[..., Any], kind: str, params: dict[str, Any]) -> N
 
 
 def parse_value(text: str) -> Any:
-    """A command-line ``value`` as Python: int, float, true/false/none, else the string itself."""
+    """A command-line ``value`` as Python: int, float, true/false/none, a JSON object or list
+    (``{...}``, ``[...]``), else the string itself."""
     word = text.strip()
+    if word[:1] in ("{", "["):
+        try:
+            return json.loads(word)
+        except json.JSONDecodeError:
+            return word                     # the option's own check says what is wrong with it
     low = word.lower()
     if low in ("true", "yes", "on"):
         return True
