@@ -30,6 +30,11 @@ _WEIGHT_TYPE = re.compile(r"^\s*EDGE_WEIGHT_TYPE\s*:?\s*(\w+)", re.M | re.I)
 _COST_TEXT = re.compile(r"^\s*cost\b\s*:?\s*([-+0-9.eE]+)\s*$", re.M | re.I)
 
 
+def _is_solomon(path: Path, text: str) -> bool:
+    """Solomon blocks in a file whose extension does not name TSPLIB."""
+    return path.suffix.lower() not in TSPLIB_SUFFIXES and solomon.is_solomon(text)
+
+
 def is_vrp_text(path: Path, text: str) -> bool:
     """Does ``text`` (from ``path``) hold a VRP the readers below take?"""
     return path.suffix.lower() in TSPLIB_SUFFIXES or solomon.is_solomon(text) or tsplib.is_tsplib(text)
@@ -53,7 +58,7 @@ def read_vrp(path: Path, text: str, convention: str | None = None) -> VRPProblem
 
 def parse_vrp(path: Path, text: str, convention: str | None = None) -> VRPProblem:
     """The VRP in ``text`` (Solomon or TSPLIB/CVRPLIB/ORTEC), without looking for a ``.sol``."""
-    if path.suffix.lower() not in TSPLIB_SUFFIXES and solomon.is_solomon(text):
+    if _is_solomon(path, text):
         return solomon.read_solomon(path, text, convention)
     return tsplib.read_tsplib(path, text, convention)
 
@@ -62,7 +67,7 @@ def own_convention(path: Path, text: str, problem: VRPProblem, convention: str |
     """The distance convention the file itself states (the one its ``.sol`` cost is under)."""
     if convention is None:
         return problem.convention
-    if path.suffix.lower() not in TSPLIB_SUFFIXES and solomon.is_solomon(text):
+    if _is_solomon(path, text):
         return "dimacs"
     match = _WEIGHT_TYPE.search(text)
     return EDGE_WEIGHT_TYPES.get(match.group(1).upper(), problem.convention) if match else problem.convention
