@@ -17,7 +17,7 @@ Protocol (every ratio is measured side by side in one run, on the same queries):
 Times are wall-clock; build times are given as process CPU time too, which a busy machine does
 not inflate.
 
-Targets (issue 6): CH >= 100x faster than networkx and faster than scipy; WormHole built in
+Targets: CH >= 100x faster than networkx and faster than scipy; WormHole built in
 under 1 s, >= 95 % exact, every answer within +2, >= 5x fewer nodes touched than BiBFS.
 """
 
