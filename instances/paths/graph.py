@@ -77,6 +77,10 @@ class Graph:
     durations: np.ndarray | None = None
     node_ids: np.ndarray | None = None
     metric: str = "weight"
+    # the shape of every arc between its ends (the street's bends): inner points of arc ``a`` are
+    # ``geometry_points[geometry_ptr[a]:geometry_ptr[a + 1]]``, in the coordinates' units, tail to head
+    geometry_ptr: np.ndarray | None = None
+    geometry_points: np.ndarray | None = None
     cache: dict[str, Any] = field(default_factory=dict, repr=False)   # solver indices (CH, WormHole)
 
     def __post_init__(self) -> None:
@@ -100,6 +104,17 @@ class Graph:
             if not np.isfinite(c).all():
                 raise InputError("coordinates contain NaN or infinity", field="coordinates")
             self.coordinates = c
+        if (self.geometry_ptr is None) != (self.geometry_points is None):
+            raise InputError("geometry_ptr and geometry_points go together", field="geometry")
+        if self.geometry_ptr is not None:
+            self.geometry_ptr = np.ascontiguousarray(self.geometry_ptr, dtype=np.int64).reshape(-1)
+            self.geometry_points = np.asarray(self.geometry_points, dtype=np.float64).reshape(-1, 2)
+            gp = self.geometry_ptr
+            if (gp.shape[0] != m + 1 or gp[0] != 0 or gp[-1] != self.geometry_points.shape[0]
+                    or (np.diff(gp) < 0).any()):
+                raise InputError("geometry_ptr is not a row pointer over the arcs' inner points", field="geometry")
+            if self.coordinates is None:
+                raise InputError("arc geometry needs node coordinates", field="geometry")
         if self.node_ids is not None:
             self.node_ids = np.asarray(self.node_ids).reshape(-1)
             if self.node_ids.shape[0] != n:
@@ -270,6 +285,31 @@ class Graph:
         pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
         out[np.flatnonzero(ok)] = np.where(keys[pos] == want, pos, -1)
         return out
+
+    def arc_geometry(self, arc: int) -> np.ndarray:
+        """The line of arc ``arc`` (a position in ``indices``) as ``(k, 2)`` coordinates from its tail to
+        its head, bends included when the graph keeps them (OSM streets), else the two ends."""
+        if self.coordinates is None:
+            raise InputError("this graph has no coordinates", field="coordinates")
+        arc = int(arc)
+        tail = int(np.searchsorted(self.indptr, arc, side="right") - 1)
+        ends = self.coordinates[[tail, int(self.indices[arc])]]
+        if self.geometry_ptr is None:
+            return ends
+        inner = self.geometry_points[self.geometry_ptr[arc]:self.geometry_ptr[arc + 1]]
+        return np.concatenate([ends[:1], inner, ends[1:]])
+
+    def path_geometry(self, path: Any) -> np.ndarray:
+        """The line along a path given as node numbers (each consecutive pair must be an arc)."""
+        nodes = np.asarray(path, dtype=np.int64).reshape(-1)
+        if nodes.size < 2:
+            return np.asarray(self.coordinates)[nodes]
+        arcs = self.arc_ids(nodes[:-1], nodes[1:])
+        if (arcs < 0).any():
+            i = int(np.flatnonzero(arcs < 0)[0])
+            raise InputError(f"no arc {nodes[i]} -> {nodes[i + 1]} in the path", field="path")
+        parts = [self.arc_geometry(a) for a in arcs.tolist()]
+        return np.concatenate([parts[0], *(p[1:] for p in parts[1:])])
 
     def edge_weights(self, tails: Any, heads: Any, metric: str | None = None) -> np.ndarray:
         """Weight of each arc ``tails[i] -> heads[i]``; ``inf`` where the arc does not exist."""

@@ -154,3 +154,53 @@ def from_road_network(graph: Graph, points: Any, *, demand: Any = None, capacity
     return VRPProblem(distance=cost, duration=duration, demand=d, time_windows=time_windows, service_time=service_time,
                vehicle_types=[vt], coordinates=coords, name=name, convention="road", precision=0,
                source=f"from_road_network({k} points, metric={metric!r})")
+
+
+# --------------------------------------------------------------------------- stop lists on street maps
+from dataclasses import dataclass, field as _field          # noqa: E402
+from typing import Callable                                   # noqa: E402
+
+
+@dataclass
+class Stops:
+    """A stop list as read from a CSV: one row per stop, in the file's order.
+
+    ``lonlat``: (k, 2) longitude, latitude; ``depot``: which rows are depots; ``demand`` (k,) or
+    (k, d); ``time_windows`` (k, 2) seconds from midnight; ``service_time`` (k,) seconds."""
+
+    ids: list[str]
+    lonlat: np.ndarray
+    depot: np.ndarray
+    demand: np.ndarray | None = None
+    time_windows: np.ndarray | None = None
+    service_time: np.ndarray | None = None
+    source: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class RoadVRP:
+    """A VRP built on a street map: which stop and which road node each VRP node is.
+
+    VRP node ``i`` is stop row ``order[i]`` (depots first), snapped to graph node ``nodes[i]``
+    ``snap_distance[i]`` metres away. ``problem`` has distances in metres and durations in
+    seconds; ``metric`` says what the road paths between stops minimise (``time`` or ``length``).
+    ``path(i, j)`` gives the graph nodes of the road path from VRP node ``i`` to ``j``."""
+
+    graph: Graph
+    stops: Stops
+    order: np.ndarray
+    nodes: np.ndarray
+    snap_distance: np.ndarray
+    problem: VRPProblem
+    metric: str
+    path: Callable[[int, int], np.ndarray] = _field(repr=False)
+
+    def stop_id(self, i: int) -> str:
+        return self.stops.ids[int(self.order[i])]
+
+    def leg(self, i: int, j: int) -> np.ndarray:
+        """Graph nodes from VRP node ``i`` to ``j`` along the road (``[nodes[i]]`` when they share a node)."""
+        return self.path(int(i), int(j))
