@@ -7,7 +7,7 @@ extension                 family      format
 ``.txt``                  vrp         Solomon (VEHICLE / CUSTOMER blocks), or VRPLIB keywords as in
                                       EURO-NeurIPS/ORTEC; paths: an edge list ``U V [W]``
 ``.sol``                  vrp         CVRPLIB solutions (:mod:`.vrp.sol`)
-``.gr .edges .osm``       paths       DIMACS, edge lists, OpenStreetMap, ``.graphml``
+``.gr .edges .osm``       paths       DIMACS, edge lists, OpenStreetMap (``.osm.pbf`` too), ``.graphml``
                                       (:mod:`.paths.io`); a graph loads as a problem without queries
 ``.npz``                  balance     NumPy archive: ``scores`` (tokens x experts), ``k``,
                                       ``capacity_factor``, optional ``placement`` (:mod:`.balance.io`)
@@ -39,10 +39,11 @@ __all__ = ["load", "save", "load_solution", "read_solution", "save_solution", "I
            "OUTPUT_SUFFIXES"]
 
 TSPLIB_SUFFIXES = (".vrp", ".tsp", ".atsp", ".hcp")
-GRAPH_SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm", ".graphml")
+GRAPH_SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm", ".pbf", ".graphml")
 INSTANCE_SUFFIXES = (*TSPLIB_SUFFIXES, ".txt", ".json", ".npz", *GRAPH_SUFFIXES)
 # what ``save`` writes, and for which family (None: any)
-OUTPUT_SUFFIXES: dict[str, str | None] = {".json": None, ".vrp": "vrp", ".gr": "paths", ".npz": "balance"}
+OUTPUT_SUFFIXES: dict[str, str | None] = {".json": None, ".vrp": "vrp", ".gr": "paths", ".osm": "paths",
+                                          ".pbf": "paths", ".npz": "balance"}
 
 
 def _function(target: str) -> Callable[..., Any]:
@@ -102,8 +103,9 @@ def _graph_problem(path: Path, graph: Any) -> Problem:
 
 def save(problem: Problem, path: str | Path) -> Path:
     """Write ``problem`` atomically: ``.json`` (any family), ``.vrp`` (CVRPLIB; VRPs it can
-    represent), ``.gr`` (the graph of a paths problem, ``.co`` beside when it has coordinates) or
-    ``.npz`` (a balance problem)."""
+    represent), ``.gr`` (the graph of a paths problem, ``.co`` beside when it has coordinates),
+    ``.osm.pbf``/``.osm`` (the graph of a paths problem in lon/lat, as OpenStreetMap) or ``.npz``
+    (a balance problem)."""
     path = Path(path)
     suffix = _suffix(path, tuple(OUTPUT_SUFFIXES), "instance output")
     family = OUTPUT_SUFFIXES[suffix]
@@ -114,6 +116,8 @@ def save(problem: Problem, path: str | Path) -> Path:
         atomic_write(path, [_function("jsonio:format_problem")(problem)])
     elif suffix == ".gr":
         _function("paths.io:write_dimacs")(problem.graph, path)
+    elif suffix in (".osm", ".pbf"):
+        _function("paths.osm_write:write_osm")(problem.graph, path, source=getattr(problem, "source", None))
     elif suffix == ".npz":
         _function("balance.io:write_npz")(problem, path)
     else:

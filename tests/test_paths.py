@@ -255,7 +255,7 @@ def test_dimacs_round_trip_and_edge_lists(tmp_path, grid):
     ("e.gr", "a 1 2 3\n", "no 'p sp N M' line"),
     ("f.edges", "1 2\n2 3 4 5\n", "f.edges:2: edge line has 4 fields"),
     ("g.edges", "1 2 -1\n", "g.edges:1: negative weight"),
-    ("h.osm", "<osm><node", "h.osm: cannot read OpenStreetMap XML"),
+    ("h.osm", "<osm><node", "h.osm: cannot read OpenStreetMap data"),
     ("i.co", "v 1 0 0\n", "coordinates only"),
 ])
 def test_bad_graph_files_give_one_line_errors(tmp_path, name, text, needle):
@@ -269,7 +269,7 @@ def test_bad_graph_files_give_one_line_errors(tmp_path, name, text, needle):
 def test_shared_osm_files_load_and_route(name):
     p = load(shared("osm", name))
     g = p.graph
-    assert g.directed and g.geographic and g.durations is not None and g.num_nodes > 10
+    assert g.directed and g.geographic and g.durations is not None and g.num_nodes >= 5
     assert g.node_ids is not None and (g.weights > 0).all()
     nodes = g.largest_component_nodes()
     rng = np.random.default_rng(0)

@@ -13,7 +13,13 @@ components in random graphs with given expected degree sequences", 2002) with po
 ``w_i ~ (n / i)^(1 / (exponent - 1))``, exponent 2.1-2.9 as in social networks: ``m = sum(w) / 2``
 edges with both ends drawn in proportion to ``w`` (parallel edges and loops dropped).
 
-Both return a :class:`~routeopt.instances.paths.PathsProblem` with ``queries`` random pairs drawn
+``city(n, seed)`` is a street map as OpenStreetMap would give it, in longitude/latitude (about
+Helsinki by default): a slightly turned, jittered grid of about ``n`` intersections of residential
+streets (30 km/h, some one-way, some curved, some blocks merged, a few cul-de-sacs) crossed by
+primary and secondary arterials (50 and 40 km/h). It is built as OSM ways and read by the same code
+as a ``.osm.pbf`` file with the car profile, so it saves to ``.osm.pbf`` and reads back unchanged.
+
+All three return a :class:`~routeopt.instances.paths.PathsProblem` with ``queries`` random pairs drawn
 in the largest (strongly) connected component, ``alternatives`` routes asked for each.
 
 >>> p = road(100, seed=1)
@@ -33,7 +39,7 @@ from ..params import number
 from .graph import Graph
 from .problem import PathsProblem
 
-__all__ = ["road", "chung_lu", "GRAPH_GENERATORS"]
+__all__ = ["road", "chung_lu", "city", "GRAPH_GENERATORS"]
 
 MAX_NODES = 50_000_000
 ROAD_BYTES_PER_NODE = 700          # measured peak: grid, candidate streets, spanning tree, CSR
@@ -172,4 +178,93 @@ def chung_lu(n: int = 10_000, seed: int = 0, *, exponent: float = 2.5, average_d
     return _with_queries(graph, rng, queries, f"chung-lu-n{n}-s{seed}", call, alternatives)
 
 
-GRAPH_GENERATORS: dict[str, Callable[..., PathsProblem]] = {"road": road, "chung-lu": chung_lu}
+MAX_CITY = 4_000_000                  # intersections: the ways are built point by point in Python
+
+
+def city(n: int = 2000, seed: int = 0, *, lon: float = 24.94, lat: float = 60.17, spacing: float = 120.0,
+         arterial_every: int = 6, one_way: float = 0.3, removal: float = 0.1, dead_ends: float = 0.05,
+         bends: float = 0.25, queries: int = 1, alternatives: int = 1) -> PathsProblem:
+    """A small city's street map in lon/lat around (``lon``, ``lat``), about ``n`` intersections.
+
+    ``spacing``: block size in metres; ``arterial_every``: rows/columns between arterials;
+    ``one_way``: share of inner residential rows that are one-way (alternating directions);
+    ``removal``: share of inner residential cross-street blocks left out (T-junctions);
+    ``dead_ends``: cul-de-sacs per intersection; ``bends``: share of residential blocks that curve.
+    The border streets and every cross street are two-way, so every intersection can reach every
+    other one.
+    """
+    from .osm import graph_from_ways
+    from .graph import EARTH_RADIUS
+    n = number("n", n, 4, MAX_CITY, integer=True)
+    lon0, lat0 = _number("lon", lon, -180, 180), _number("lat", lat, -80, 80)
+    spacing = _number("spacing", spacing, 1.0, 10_000.0)
+    every = int(_number("arterial_every", arterial_every, 2, 1_000_000))
+    one_way, removal = _number("one_way", one_way, 0, 1), _number("removal", removal, 0, 1)
+    dead_ends, bends = _number("dead_ends", dead_ends, 0, 1), _number("bends", bends, 0, 1)
+    rng = _rng(seed)
+    cols = max(2, math.isqrt(n - 1) + 1)
+    rows = max(2, round(n / cols))
+    angle = rng.uniform(-0.35, 0.35)                    # real grids are seldom aligned with north
+    grid = np.stack(np.meshgrid(np.arange(cols), np.arange(rows)), axis=-1).reshape(-1, 2) * spacing
+    grid = grid - grid.mean(axis=0) + rng.uniform(-0.15, 0.15, grid.shape) * spacing      # centred
+    points = [*(grid @ np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]]))]
+    ways: list[tuple[list[int], dict[str, str]]] = []
+
+    def node(r: int, c: int) -> int:
+        return r * cols + c
+
+    def street(line: list[int], tags: dict[str, str], curvy: bool) -> None:
+        """A way through intersections ``line``; a curvy one bends in some blocks."""
+        ids = [line[0]]
+        for a, b in zip(line[:-1], line[1:]):
+            if curvy and rng.random() < bends:
+                pa, pb = points[a], points[b]
+                normal = np.array([pa[1] - pb[1], pb[0] - pa[0]])
+                lift = rng.uniform(0.05, 0.2) * rng.choice([-1, 1])
+                k = int(rng.integers(1, 4))
+                for t in np.arange(1, k + 1) / (k + 1):
+                    ids.append(len(points))
+                    points.append(pa + t * (pb - pa) + math.sin(math.pi * t) * lift * normal)
+            ids.append(b)
+        ways.append((ids, tags))
+
+    def kind(k: int, count: int) -> tuple[dict[str, str], bool]:
+        if k % every == every // 2:
+            major = (k // every) % 2 == 0
+            return {"highway": "primary" if major else "secondary", "maxspeed": "50" if major else "40"}, False
+        return {"highway": "residential", "maxspeed": "30"}, k not in (0, count - 1)
+
+    for r in range(rows):
+        tags, inner = kind(r, rows)
+        if inner and rng.random() < one_way:
+            tags = {**tags, "oneway": "yes" if r % 2 else "-1"}
+        street([node(r, c) for c in range(cols)], tags, tags["highway"] == "residential")
+    for c in range(cols):
+        tags, inner = kind(c, cols)
+        run = [node(0, c)]
+        for r in range(1, rows):
+            if inner and rng.random() < removal:        # this block is left out: the street breaks
+                if len(run) > 1:
+                    street(run, tags, True)
+                run = []
+            run.append(node(r, c))
+        if len(run) > 1:
+            street(run, tags, tags["highway"] == "residential")
+    for v in np.flatnonzero(rng.random(rows * cols) < dead_ends).tolist():
+        turn = angle + math.pi / 4 + math.pi / 2 * int(rng.integers(4))     # into a block, off the streets
+        points.append(points[v] + 0.4 * spacing * np.array([math.cos(turn), math.sin(turn)]))
+        ways.append(([v, len(points) - 1], {"highway": "residential", "maxspeed": "30"}))
+    xy = np.asarray(points)
+    lat_deg = lat0 + np.degrees(xy[:, 1] / EARTH_RADIUS)
+    lon_deg = lon0 + np.degrees(xy[:, 0] / (EARTH_RADIUS * math.cos(math.radians(lat0))))
+    # on OSM's 1e-7 degree grid, so that writing and reading an .osm.pbf changes nothing
+    lon_deg, lat_deg = np.round(lon_deg * 1e7) / 1e7, np.round(lat_deg * 1e7) / 1e7
+    graph = graph_from_ways(((np.asarray(ids) + 1, lon_deg[ids], lat_deg[ids], tags) for ids, tags in ways),
+                            profile="car")
+    call = (f"generate('city', n={n}, seed={seed}, lon={lon0:g}, lat={lat0:g}, spacing={spacing:g}, "
+            f"arterial_every={every}, one_way={one_way:g}, removal={removal:g}, dead_ends={dead_ends:g}, "
+            f"bends={bends:g}, queries={queries}, alternatives={alternatives})")
+    return _with_queries(graph, rng, queries, f"city-n{n}-s{seed}", call, alternatives)
+
+
+GRAPH_GENERATORS: dict[str, Callable[..., PathsProblem]] = {"road": road, "chung-lu": chung_lu, "city": city}

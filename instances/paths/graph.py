@@ -58,6 +58,34 @@ def check_graph_size(num_nodes: int, num_arcs: int, **where: Any) -> None:
                  f"a graph of {num_nodes:,} nodes and {num_arcs:,} arcs", **where)
 
 
+def _check_geometry(geometry: Any, m: int) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        ptr, points = geometry
+        ptr = np.asarray(ptr, dtype=np.int64).reshape(-1)
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError("geometry must be (ptr, points): a row pointer and (x, y) points", field="geometry") from None
+    if ptr.shape[0] != m + 1 or ptr[0] != 0 or ptr[-1] != points.shape[0] or (np.diff(ptr) < 0).any():
+        raise InputError(f"geometry pointer must have {m + 1} increasing entries from 0 to the number of points",
+                         field="geometry")
+    return ptr, points
+
+
+def _segments(ptr: np.ndarray, points: np.ndarray, arcs: np.ndarray, flip: Any = False
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The inner points of ``arcs`` (in that order) as a new ``(ptr, points)``; where ``flip`` is
+    true (a bool or one per arc) an arc's points are reversed, for the arc running the other way."""
+    arcs = np.asarray(arcs, dtype=np.int64)
+    lengths = ptr[arcs + 1] - ptr[arcs]
+    new_ptr = np.zeros(arcs.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_ptr[1:])
+    owner = np.repeat(np.arange(arcs.size), lengths)
+    offset = np.arange(int(new_ptr[-1])) - new_ptr[owner]
+    flip = np.broadcast_to(np.asarray(flip, dtype=bool), arcs.shape)[owner]
+    source = np.where(flip, ptr[arcs + 1][owner] - 1 - offset, ptr[arcs][owner] + offset)
+    return new_ptr, points[source]
+
+
 @dataclass(eq=False)
 class Graph:
     """CSR adjacency: the out-arcs of node ``u`` are ``indices[indptr[u]:indptr[u+1]]``, sorted.
@@ -124,8 +152,16 @@ class Graph:
     @classmethod
     def from_edges(cls, num_nodes: int, tails: Sequence[int], heads: Sequence[int],
                    weights: Sequence[float] | None = None, *, directed: bool = True,
-                   durations: Sequence[float] | None = None, **attrs: Any) -> "Graph":
-        """A graph from arc lists; undirected edges are stored both ways, the cheapest parallel arc kept."""
+                   durations: Sequence[float] | None = None, geometry: tuple[Any, Any] | None = None,
+                   **attrs: Any) -> "Graph":
+        """A graph from arc lists; undirected edges are stored both ways, the cheapest parallel arc kept.
+
+        ``geometry=(ptr, points)``: the inner points of input arc ``i`` are ``points[ptr[i]:ptr[i+1]]``
+        (tail to head); they follow their arc (reversed for the reverse arc of an undirected edge).
+        Among parallel arcs, without geometry the weight and the duration are each the smallest
+        found (each metric's shortest paths stay exact); with geometry the cheapest arc by weight is
+        kept whole, so a route's length, duration and line all describe one real street.
+        """
         n = int(num_nodes)
         if n < 0:
             raise InputError(f"num_nodes must be >= 0, got {n}", field="num_nodes")
@@ -143,26 +179,34 @@ class Graph:
         weighted = weights is not None
         w = _check_metric("weights", np.ones(u.size) if weights is None else weights, u.size, n)
         d = None if durations is None else _check_metric("durations", durations, u.size, n)
+        shape = None if geometry is None else _check_geometry(geometry, u.size)
+        arcs, flip = np.arange(u.size), np.zeros(u.size, dtype=bool)
         if not directed:
             u, v = np.concatenate([u, v]), np.concatenate([v, u])
             w = np.concatenate([w, w])
             d = None if d is None else np.concatenate([d, d])
+            arcs, flip = np.concatenate([arcs, arcs]), np.concatenate([flip, ~flip])
         keep = u != v
-        u, v, w = u[keep], v[keep], w[keep]
+        u, v, w, arcs, flip = u[keep], v[keep], w[keep], arcs[keep], flip[keep]
         d = None if d is None else d[keep]
-        # cheapest parallel arc first, then keep the first of each (u, v)
-        order = np.lexsort((w, v, u))
-        u, v, w = u[order], v[order], w[order]
+        # cheapest parallel arc first (the quickest among equally cheap), then keep the first of each (u, v)
+        order = np.lexsort((w, v, u) if d is None else (d, w, v, u))
+        u, v, w, arcs, flip = u[order], v[order], w[order], arcs[order], flip[order]
         first = np.ones(u.size, dtype=bool)
         first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
         if d is not None:
             d = d[order]
-            # the quickest parallel arc for the second metric, independently of the first
-            group = np.cumsum(first) - 1
-            best = np.full(int(first.sum()), np.inf)
-            np.minimum.at(best, group, d)
-            d = best
+            if shape is None:
+                # the quickest parallel arc for the second metric, independently of the first
+                group = np.cumsum(first) - 1
+                best = np.full(int(first.sum()), np.inf)
+                np.minimum.at(best, group, d)
+                d = best
+            else:
+                d = d[first]
         u, v, w = u[first], v[first], w[first]
+        if shape is not None:
+            attrs["geometry_ptr"], attrs["geometry_points"] = _segments(*shape, arcs[first], flip[first])
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
         return cls(indptr, v, w, directed=directed, weighted=weighted, durations=d, **attrs)
@@ -254,8 +298,16 @@ class Graph:
                 indptr, tails[order], self.weights[order], directed=True, weighted=self.weighted,
                 coordinates=self.coordinates, geographic=self.geographic,
                 durations=None if self.durations is None else self.durations[order],
-                node_ids=self.node_ids, metric=self.metric)
+                node_ids=self.node_ids, metric=self.metric,
+                **self._geometry_of(order, flip=True))
         return self.cache["reverse"]
+
+    def _geometry_of(self, arcs: np.ndarray, flip: bool = False) -> dict[str, Any]:
+        """Graph keywords carrying the geometry of ``arcs`` (none when the graph has no geometry)."""
+        if self.geometry_ptr is None:
+            return {}
+        ptr, points = _segments(self.geometry_ptr, self.geometry_points, arcs, flip)
+        return {"geometry_ptr": ptr, "geometry_points": points}
 
     def with_metric(self, metric: str) -> "Graph":
         """The same graph routed on ``durations`` (``metric="durations"``/``"travel_time"``) or its weights."""
@@ -348,7 +400,12 @@ class Graph:
         tails = new[self.tails()]
         heads = new[self.indices]
         keep = (tails >= 0) & (heads >= 0)
+        geometry = None
+        if self.geometry_ptr is not None:
+            part = self._geometry_of(np.flatnonzero(keep))
+            geometry = (part["geometry_ptr"], part["geometry_points"])
         sub = Graph.from_edges(nodes.size, tails[keep], heads[keep], self.weights[keep], directed=True,
+                               geometry=geometry,
                                durations=None if self.durations is None else self.durations[keep],
                                coordinates=None if self.coordinates is None else self.coordinates[nodes],
                                geographic=self.geographic,
@@ -369,7 +426,8 @@ class Graph:
         return {"num_nodes": self.num_nodes, "indptr": arr(self.indptr), "indices": arr(self.indices),
                 "weights": arr(self.weights) if self.weighted else None, "directed": self.directed,
                 "coordinates": arr(self.coordinates), "geographic": self.geographic,
-                "durations": arr(self.durations), "node_ids": arr(self.node_ids), "metric": self.metric}
+                "durations": arr(self.durations), "node_ids": arr(self.node_ids), "metric": self.metric,
+                "geometry_ptr": arr(self.geometry_ptr), "geometry_points": arr(self.geometry_points)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Graph":
@@ -380,8 +438,9 @@ class Graph:
                        directed=bool(d.get("directed", True)), weighted=weights is not None,
                        coordinates=d.get("coordinates"), geographic=bool(d.get("geographic", False)),
                        durations=d.get("durations"), node_ids=d.get("node_ids"),
-                       metric=d.get("metric", "weight"))
-        except (KeyError, TypeError) as exc:
+                       metric=d.get("metric", "weight"), geometry_ptr=d.get("geometry_ptr"),
+                       geometry_points=d.get("geometry_points"))
+        except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a graph: {exc}", field="graph") from None
 
     def __repr__(self) -> str:

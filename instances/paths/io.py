@@ -1,13 +1,18 @@
-"""Graph files: DIMACS ``.gr``/``.co``, SNAP-style edge lists, OpenStreetMap ``.osm``/``.osm.bz2``, GraphML.
+"""Graph files: DIMACS ``.gr``/``.co``, SNAP-style edge lists, OpenStreetMap, GraphML.
 
 ========================  ==================================================================
 ``.gr`` (``.co`` beside)  9th DIMACS challenge: ``p sp N M``, arcs ``a U V W`` (1-based, directed);
                           ``.co``: ``v ID X Y`` coordinates (``.gr.gz``/``.gr.bz2`` too)
 ``.edges .edgelist .el``  one edge per line ``U V [W]``; ``#``/``%`` comments; ``.txt`` too
                           when it is neither Solomon nor VRPLIB (SNAP ships ``.txt`` and ``.txt.gz``)
-``.osm .osm.bz2``         OpenStreetMap XML read with osmnx ``graph_from_xml``: arcs weighted by
-                          length (metres) with travel times (seconds) as the second metric;
-                          :func:`read_place` downloads a place by name instead (online only)
+``.osm.pbf .osm``         OpenStreetMap (``.osm.bz2 .osm.gz .pbf`` too) read with pyosmium
+                          (:mod:`.osm`): libosmium's C++ reader decodes PBF on several threads and
+                          hands over only the highway ways, located, with no GeoDataFrames built
+                          (pyrosm) nor networkx graphs (osmnx). Arcs weighted by length (metres),
+                          travel times (seconds) as the second metric, for a travel ``profile``
+                          (car, bike, walk; :mod:`.profiles`); ``simplify`` keeps intersections as
+                          nodes and the bends as arc geometry. :func:`read_place` downloads a
+                          place by name with osmnx instead (online only)
 ``.graphml``              GraphML through networkx: edge attribute ``weight``, node ``x``/``y``
 ========================  ==================================================================
 
@@ -28,22 +33,20 @@ import numpy as np
 
 from ...errors import InputError
 from .graph import MAX_PATH_SUM, Graph, check_graph_size
+from .osm import is_osm, read_osm
 from .._io import atomic_write, number
 
-SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm", ".graphml")
+SUFFIXES = (".gr", ".edges", ".edgelist", ".el", ".osm", ".osm.pbf", ".osm.bz2", ".graphml")
 COMPRESSED = (".gz", ".bz2")
 _COUNT = re.compile(r"[0-9]+")
 _EDGE_LINE = re.compile(r"^\s*-?\d+\s+-?\d+(\s+[-+0-9.eE]+)?\s*$")
 
-# OSM highway speeds (km/h) where a way has no maxspeed tag; anything else 30 km/h.
-HIGHWAY_SPEEDS = {"motorway": 100, "motorway_link": 60, "trunk": 80, "trunk_link": 50, "primary": 60,
-                  "primary_link": 40, "secondary": 50, "secondary_link": 40, "tertiary": 40,
-                  "tertiary_link": 30, "unclassified": 30, "residential": 30, "living_street": 10,
-                  "service": 20, "track": 15, "footway": 5, "path": 5, "cycleway": 15, "pedestrian": 5}
-
 
 def graph_format(path: Path) -> str | None:
-    """``.gr``, ``.edges`` or ``.osm`` for a graph file (compressed or not), else None."""
+    """``.gr``, ``.edges``, ``.osm`` (every OpenStreetMap file, ``.pbf`` too), ``.graphml`` or
+    ``.co`` for a graph file (compressed or not), else None."""
+    if is_osm(path):
+        return ".osm"
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in COMPRESSED:
         suffixes = suffixes[:-1]
@@ -79,7 +82,7 @@ def read_graph(path: str | Path, **options) -> Graph:
     if kind == ".gr":
         return read_dimacs(path)
     if kind == ".osm":
-        return read_osm(path, **options)
+        return read_osm(path, **options)          # profile="car" | "bike" | "walk", simplify=True
     if kind == ".edges":
         return read_edge_list(path, _open_text(path), **options)
     if kind == ".graphml":
@@ -286,52 +289,18 @@ def read_edge_list(path: Path, text: str, directed: bool | None = None) -> Graph
 
 
 # --------------------------------------------------------------------------- OpenStreetMap
-def _osm_graph(G) -> Graph:
-    import osmnx as ox
-    G = ox.routing.add_edge_speeds(G, hwy_speeds=HIGHWAY_SPEEDS, fallback=30)
-    G = ox.routing.add_edge_travel_times(G)
-    return Graph.from_networkx(G, weight="length", duration="travel_time")
-
-
 def read_place(place: str, *, network_type: str = "drive") -> Graph:
     """The road network of a place name (``"Piedmont, California, USA"``) downloaded by osmnx;
-    needs the internet. Lengths in metres, travel times in seconds, as for files."""
+    needs the internet. Lengths in metres, travel times in seconds, as for files (the car
+    profile's speeds where a street has no maxspeed)."""
     import osmnx as ox
+
+    from .profiles import CAR
     try:
         G = ox.graph_from_place(place, network_type=network_type)
     except Exception as exc:  # geocoding, network or Overpass errors
         raise InputError(f"cannot fetch OpenStreetMap data for {place!r}: {' '.join(str(exc).split())}",
                          field="place") from None
-    return _osm_graph(G)
-
-
-def read_osm(path: Path, *, simplify: bool = True, retain_all: bool = False) -> Graph:
-    """OpenStreetMap XML through osmnx; lengths in metres, travel times in seconds, lon/lat coordinates."""
-    if not path.is_file():
-        raise InputError("no such file" if not path.exists() else "not a file", path=path)
-    import warnings
-
-    import osmnx as ox
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            G = ox.graph_from_xml(path, simplify=simplify, retain_all=retain_all)
-    except Exception as exc:  # osmnx raises ValueError, ParseError, EOFError, ... for a bad file
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(f"cannot read OpenStreetMap XML: {message}", path=path) from None
-    if G.number_of_edges() == 0:
-        raise InputError("no drivable ways in this OpenStreetMap file", path=path)
-    try:
-        graph = _osm_graph(G)
-    except InputError as exc:
-        raise InputError(exc.message, path=path, field=exc.field) from None
-    except Exception as exc:  # osmnx on odd tags (maxspeed, oneway): the file, not us
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(f"cannot read OpenStreetMap XML: {message}", path=path) from None
-    lon, lat = (graph.coordinates[:, 0], graph.coordinates[:, 1]) if graph.coordinates is not None else ((), ())
-    off = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    if np.any(off):
-        i = int(np.flatnonzero(off)[0])
-        raise InputError(f"node {graph.node_ids[i] if graph.node_ids is not None else i} has lon={lon[i]:g}, "
-                         f"lat={lat[i]:g}: outside the globe", path=path)
-    return graph
+    G = ox.routing.add_edge_speeds(G, hwy_speeds=dict(CAR.speeds), fallback=30)
+    G = ox.routing.add_edge_travel_times(G)
+    return Graph.from_networkx(G, weight="length", duration="travel_time")
