@@ -17,6 +17,7 @@ from .instances.paths import Graph, PathsProblem, PathsSolution, from_road_netwo
 from .instances.vrp import VRP, Route, VehicleType, VRPProblem, VRPSolution
 from .solvers.base import Budget, Option, Result, Solver, Status
 from .solvers.compare import Report, compare
+from .solvers.paths.road_vrp import road_vrp
 from .solvers.registry import list_solvers, register, solve
 
 __version__ = "0.1.0"
@@ -26,7 +27,7 @@ __all__ = [
     "list_solvers", "register",
     "Problem", "Solution", "Evaluation", "Violation",
     "VRPProblem", "VRPSolution", "VRP", "VehicleType", "Route",
-    "PathsProblem", "PathsSolution", "Graph", "from_road_network",
+    "PathsProblem", "PathsSolution", "Graph", "from_road_network", "road_vrp",
     "BalanceProblem", "BalanceSolution", "NetworkProblem", "NetworkSolution",
     "Budget", "Option", "Result", "Solver", "Status",
     "RouteoptError", "InputError", "UnsupportedError", "UnknownSolverError", "__version__",

@@ -26,6 +26,7 @@ from ..instances.io import save_solution
 from ..solvers.registry import GENERIC
 from ..solvers.registry import solve as solve_problem
 from . import flags
+from . import road as road_flags
 from .common import (EXIT_INTERRUPTED, EXIT_NO_ANSWER, ClickException, UsageError, console, error_line,
                      output_path, positive_time, print_json, quiet_broken_pipe, report_exception,
                      fold_warnings, key_value_grid, stdout_to_stderr)
@@ -127,17 +128,44 @@ def solve(
                                                 help="Write the solution (only when a feasible one was "
                                                      "found): .json for every family, .sol for VRP.")] = None,
     plot: flags.Plot = None,
+    road: road_flags.Road = None,
+    stops: road_flags.StopsFile = None,
+    profile: road_flags.Profile = "car",
+    vehicles: road_flags.Vehicles = None,
+    capacity: road_flags.Capacity = None,
+    metric: road_flags.Metric = "time",
+    max_snap: road_flags.MaxSnap = 500.0,
+    snap: road_flags.Snap = "nearest",
+    geojson: road_flags.GeoJson = None,
+    itinerary: road_flags.Itinerary = None,
 ) -> None:
-    """Solve one instance of any family and report the answer as scored by the instance itself.
+    """Solve one instance of any family and report the answer as scored by the instance itself;
+    or route a stop list on a street map (--road MAP --stops STOPS.csv).
 
     Exits 0 for OPTIMAL or FEASIBLE, 1 when no feasible answer came back, 2 for bad input.
     """
     time_limit = positive_time(time_limit)
     out = output_path(out, (".json", ".sol"), "--out")
     plot = output_path(plot, flags.PLOT_SUFFIXES, "--plot")
+    geojson, itinerary = road_flags.check_road_outputs(geojson, itinerary)
     options = flags.parse_pairs(option, "--option")
-    flags.check_outputs({"--out": out, "--plot": plot}, [file])
-    problem = flags.load_or_generate(file, generate, param)
+    flags.check_outputs({"--out": out, "--plot": plot, "--geojson": geojson, "--itinerary": itinerary},
+                        [file, road, stops])
+    road_vrp = None
+    if road is not None or stops is not None:
+        if road is None:
+            raise InputError("--stops needs --road MAP: the street map to route them on")
+        if file is not None or generate is not None:
+            raise InputError("give either an instance (FILE or --generate) or --road MAP --stops STOPS.csv")
+        with console(stderr=True).status(Text(f"reading {road.name} ({profile}) and building the road matrices ...")):
+            road_vrp = road_flags.load_road(road, stops, profile=profile, vehicles=vehicles, capacity=capacity,
+                                            metric=metric, max_snap=max_snap, snap=snap)
+        problem = road_vrp.problem
+    else:
+        if geojson is not None or itinerary is not None:
+            raise InputError(f"{'--geojson' if geojson is not None else '--itinerary'} goes with --road MAP "
+                             f"--stops STOPS.csv")
+        problem = flags.load_or_generate(file, generate, param)
     if out is not None and out.suffix.lower() == ".sol":
         if problem.family != "vrp":
             raise InputError(f".sol holds VRP solutions, not {problem.family}; write the solution as .json", path=out)
@@ -156,7 +184,10 @@ def solve(
     if result.status in OK and result.solution is not None:
         if out is not None:
             written["solution"] = save_solution(result.solution, out, problem)
-        if plot is not None:
+        if road_vrp is not None:
+            written.update(road_flags.write_road_outputs(road_vrp, result.solution, geojson=geojson,
+                                                         itinerary=itinerary, plot=plot))
+        elif plot is not None:
             result.solution.plot(problem, plot)
             written["plot"] = plot
     if as_json:
@@ -167,9 +198,15 @@ def solve(
         data["time_limit"], data["seed"], data["threads"] = time_limit, seed, threads
         data["out"] = None if "solution" not in written else str(written["solution"])
         data["plot"] = None if "plot" not in written else str(written["plot"])
+        if road_vrp is not None:
+            data["road"] = road_flags.road_json(road_vrp, result.solution if result.status in OK else None, written)
         print_json(data)
     else:
         console().print(summary_panel(problem, result, solver, time_limit, written))
+        if road_vrp is not None:
+            console().print(road_flags.snap_text(road_vrp))
+            if result.status in OK and result.solution is not None:
+                console().print(road_flags.routes_table(road_vrp, result.solution))
     if result.metadata.get("interrupted"):
         raise typer.Exit(EXIT_INTERRUPTED)      # the answer so far was printed (and --out written)
     if result.status not in OK:

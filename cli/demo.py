@@ -5,7 +5,8 @@ The main job in miniature: generated instances are written in the project's form
 and run through :func:`routeopt.compare` (each run in its own process, every answer scored by the
 instance); the tables go to stdout and a Markdown report, a CSV and a performance profile to DIR.
 A picture of one answer per family (routes, a path with its alternatives, expert loads, link loads)
-goes to DIR/plots.
+goes to DIR/plots. Last, a stop list is routed on a generated city's street map (.osm.pbf): GeoJSON,
+itinerary and map in DIR/road.
 """
 
 from __future__ import annotations
@@ -83,7 +84,41 @@ def demo(
         table.add_row(problem.family, f"{problem.name} ({problem.size_text})", result.solver, str(result.status),
                       fmt_number(result.objective, 4), str(png))
     c.print(table)
+    road, result, road_files = route_on_street_map(out / "road", seed, time_limit)
+    if result.solution is not None:
+        from .road import routes_table, snap_text
+        c.print(snap_text(road))
+        c.print(routes_table(road, result.solution))
+    c.print(Text.assemble(("street map: ", "dim"), f"{road.problem.name} ({road.problem.size_text}) with "
+                          f"{result.solver}: {result.status}, {fmt_number(result.objective)} m; ",
+                          (", ".join(str(p) for p in road_files), "bold")))
     c.print(Text.assemble(("try: ", "dim"), f"routeopt solve {paths[1]} --time-limit 5 --plot routes.png"))
+    c.print(Text.assemble(("try: ", "dim"), f"routeopt solve --road {road_files[0]} --stops {road_files[1]} "
+                                            f"--vehicles {ROAD_VEHICLES} --capacity {ROAD_CAPACITY} --plot map.png"))
+
+
+ROAD_NODES, ROAD_STOPS, ROAD_VEHICLES, ROAD_CAPACITY = 1500, 40, 5, 60
+
+
+def route_on_street_map(folder: Path, seed: int, time_limit: float) -> tuple[Any, Any, list[Path]]:
+    """The street-map job end to end: a generated city written as .osm.pbf, random stops as CSV,
+    both read back, routed by car, the answer as GeoJSON, a CSV itinerary and a map."""
+    from ..instances.paths.stops import random_stops, write_stops
+    from ..solvers.paths.road_vrp import read_map, road_vrp
+    from ..solvers.registry import solve
+    from .road import write_road_outputs
+
+    folder.mkdir(parents=True, exist_ok=True)
+    city = save(generate("city", ROAD_NODES, seed), folder / "city.osm.pbf")
+    stops = write_stops(random_stops(read_map(city), ROAD_STOPS, seed), folder / "stops.csv")
+    road = road_vrp(city, stops, profile="car", vehicles=ROAD_VEHICLES, capacity=ROAD_CAPACITY)
+    result = solve(road.problem, "pyvrp", time_limit=time_limit, seed=seed)
+    files = [city, stops]
+    if result.solution is not None:
+        written = write_road_outputs(road, result.solution, geojson=folder / "routes.geojson",
+                                     itinerary=folder / "itinerary.csv", plot=folder / "routes.png")
+        files += list(written.values())
+    return road, result, files
 
 
 def draw_answers(folder: Path, seed: int, time_limit: float) -> list[tuple[Problem, Any, Path]]:

@@ -103,13 +103,13 @@ def show(
 
 
 @instances_app.command(help="Generate a seeded instance of any family and save it: .vrp (VRPs CVRPLIB can "
-                            "hold), .gr (paths graphs), .npz (balance) or .json (every family).\n\n"
+                            "hold), .gr (paths graphs), .osm.pbf (generated street maps), .npz (balance) or .json (every family).\n\n"
                             "See 'routeopt instances kinds' for the kinds and their parameters.")
 def generate(
     kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False,
                                         help=f"One of: {', '.join(KINDS)}.")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", show_default=False,
-                                      help="Where to write: .json, .vrp, .gr or .npz.")],
+                                      help="Where to write: .json, .vrp, .gr, .osm.pbf (street maps) or .npz.")],
     n: Annotated[Optional[int], typer.Option("--n", "-n", help="Size: what it counts depends on the kind "
                                              "(clients, nodes, tokens, participating hosts).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same arguments give the same instance.")] = 0,
@@ -121,7 +121,13 @@ def generate(
     if family is not None and family != info.family:
         raise InputError(f"{out.suffix} files hold {family} instances and {info.name} makes {info.family} "
                          f"ones; write .json", path=out)
-    problem = generate_problem(kind, n=n, seed=seed, **flags.parse_pairs(param, "--param"))
+    params = flags.parse_pairs(param, "--param")
+    for key, value in (("n", n), ("seed", seed if seed != 0 else None)):
+        if key in params and value is not None:
+            raise InputError(f"{key} given twice: as --{key} and as --param {key}=...; keep one")
+    n = params.pop("n", n)
+    seed = params.pop("seed", seed)
+    problem = generate_problem(kind, n=n, seed=seed, **params)
     path = save(problem, out)
     c = console()
     c.print(Text.assemble("wrote ", (str(path), "bold"), f": {problem.name}, {problem.family} {problem.variant}, "
@@ -155,3 +161,26 @@ def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON inste
         table.add_row(r["kind"], r["family"], r["description"], _n_text(r),
                       ", ".join(r["params"]) or "-")
     console().print(table)
+
+
+@instances_app.command(help="Random stops near the roads of a street map, as a CSV for "
+                            "'routeopt solve --road MAP --stops STOPS.csv'.")
+def stops(
+    map: Annotated[Path, typer.Argument(metavar="MAP", show_default=False,
+                                        help="Street map: .osm.pbf, .osm or .osm.bz2.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE.csv", show_default=False,
+                                      help="Where to write the stop list.")],
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="Stops besides the depot.")] = 30,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    profile: Annotated[str, typer.Option(help="Travel profile whose roads the stops lie on: car, bike, walk.")] = "car",
+    windows: Annotated[bool, typer.Option("--windows/--no-windows", help="Give each stop a time window.")] = True,
+) -> None:
+    from ..instances.paths.stops import random_stops, write_stops
+    from ..solvers.paths.road_vrp import read_map
+    out = output_path(out, (".csv",), "--out")
+    flags.check_outputs({"--out": out}, [map])
+    graph = read_map(map, profile=profile)
+    table = random_stops(graph, n, seed, time_windows=windows)
+    write_stops(table, out)
+    console().print(Text.assemble("wrote ", (str(out), "bold"),
+                                  f": a depot and {n} stops on the {profile} roads of {map.name}"))

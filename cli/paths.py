@@ -223,7 +223,8 @@ def matrix(
     as_json: AsJson = False,
 ) -> None:
     """Many-to-many shortest-path distances (and travel times) between snapped points, both ways."""
-    from ..instances.paths.road import road_matrices, snap
+    from ..instances.paths.road import dijkstra_matrices, snap
+    from ..solvers.paths.matrix import road_matrices
     out = output_path(out, (".csv",), "--out")
     vrp = output_path(vrp, (".json",), "--vrp")
     flags.check_outputs({"--out": out, "--vrp": vrp}, [file, points])
@@ -242,7 +243,10 @@ def matrix(
     except InputError as exc:
         raise InputError(f"{'--node-list' if points is None else '--points'}: {exc.message}", path=points) from None
     routed = graph.with_metric(metric)
-    dist, dur = road_matrices(routed, snapped)
+    if graph.durations is not None:            # routed by the metric, the other summed along the same paths
+        dist, dur = road_matrices(graph, snapped, snapped, by="length" if routed is graph else "time")
+    else:
+        dist, dur = dijkstra_matrices(routed, snapped)
     if out is not None:
         from ..instances._io import atomic_write, rows as csv_rows
         atomic_write(out, csv_rows(dist, sep=","))
@@ -250,7 +254,7 @@ def matrix(
     if vrp is not None:
         from ..instances.io import save
         from ..instances.paths.road import from_road_network
-        written = save(from_road_network(graph, pts, metric=metric, name=vrp.stem), vrp)
+        written = save(from_road_network(graph, pts, metric=metric, name=vrp.stem, matrices=road_matrices), vrp)
     if as_json:
         print_json({"graph": name, "nodes": snapped.tolist(), "snap_distance": offset.tolist(),
                     "distance": dist.tolist(), "duration": None if dur is None else dur.tolist(),

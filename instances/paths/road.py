@@ -16,15 +16,18 @@ metres and seconds (``convention="road"``), so every VRP solver takes them as in
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field as _field
+from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
 from ...errors import InputError
 from .graph import EARTH_RADIUS, Graph
+from .stops import Stops
 from ..vrp.problem import VRPProblem, VehicleType
 
-__all__ = ["from_road_network", "snap", "snap_limit", "road_matrices"]
+__all__ = ["from_road_network", "snap", "snap_limit", "dijkstra_matrices", "RoadVRP", "build_road_vrp", "snap_stops"]
 
 SNAP_ARC_FACTOR = 10           # times the median straight-line arc length
 SNAP_EXTENT_SHARE = 0.1        # of the diagonal of the nodes' bounding box
@@ -94,8 +97,10 @@ def snap(graph: Graph, points: Any, *, strongly_connected: bool = True,
     return candidates[pos].astype(np.int64), dist
 
 
-def road_matrices(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Shortest-path lengths and travel times (when the graph has them) between ``nodes``, both ways."""
+def dijkstra_matrices(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Shortest-path lengths and, when the graph has them, shortest travel times between ``nodes``
+    (each metric minimised on its own), by scipy's Dijkstra from every node: what a graph without
+    a second metric, or a caller without a faster matrix function, gets."""
     from scipy.sparse.csgraph import dijkstra
     nodes = np.asarray(nodes, dtype=np.int64)
     uniq, where = np.unique(nodes, return_inverse=True)
@@ -112,7 +117,7 @@ def road_matrices(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def from_road_network(graph: Graph, points: Any, *, demand: Any = None, capacity: float | None = None,
                       vehicles: int | None = None, time_windows: Any = None, service_time: Any = None,
-                      metric: str = "length", name: str = "road-vrp") -> VRPProblem:
+                      metric: str = "length", name: str = "road-vrp", matrices: Callable | None = None) -> VRPProblem:
     """A VRP whose matrices are shortest paths on ``graph`` between the snapped ``points``.
 
     ``points``: (x, y) per location (lon/lat for OSM graphs) or node numbers; point 0 is the depot.
@@ -120,11 +125,21 @@ def from_road_network(graph: Graph, points: Any, *, demand: Any = None, capacity
     the fleet (default: one per client, or one for a pure ATSP). ``time_windows`` ((earliest,
     latest) per point, seconds) and ``service_time`` use the travel-time matrix. ``metric``:
     ``length`` (default) or ``travel_time`` as the cost to minimise.
+
+    ``matrices(graph, sources, targets, by=...)``, when given (the solvers'
+    :func:`routeopt.solvers.paths.matrix.road_matrices`: contraction-hierarchy buckets), routes by
+    ``metric`` and sums the other metric along the same paths; without it every metric is
+    minimised on its own by :func:`dijkstra_matrices`.
     """
     nodes, _ = snap(graph, points)
     if nodes.size < 1:
         raise InputError("no points given", field="points")
-    dist, dur = road_matrices(graph, nodes)
+    if matrices is not None and graph.durations is not None:
+        by = "time" if metric in ("travel_time", "duration", "durations") else "length"
+        primary, secondary = matrices(graph, nodes, nodes, by=by)
+        dist, dur = (secondary, primary) if by == "time" else (primary, secondary)
+    else:
+        dist, dur = dijkstra_matrices(graph, nodes)
     unreachable = ~np.isfinite(dist)
     if unreachable.any():
         i, j = map(int, np.argwhere(unreachable)[0])
@@ -156,28 +171,12 @@ def from_road_network(graph: Graph, points: Any, *, demand: Any = None, capacity
                source=f"from_road_network({k} points, metric={metric!r})")
 
 
+
+
 # --------------------------------------------------------------------------- stop lists on street maps
-from dataclasses import dataclass, field as _field          # noqa: E402
-from typing import Callable                                   # noqa: E402
 
-
-@dataclass
-class Stops:
-    """A stop list as read from a CSV: one row per stop, in the file's order.
-
-    ``lonlat``: (k, 2) longitude, latitude; ``depot``: which rows are depots; ``demand`` (k,) or
-    (k, d); ``time_windows`` (k, 2) seconds from midnight; ``service_time`` (k,) seconds."""
-
-    ids: list[str]
-    lonlat: np.ndarray
-    depot: np.ndarray
-    demand: np.ndarray | None = None
-    time_windows: np.ndarray | None = None
-    service_time: np.ndarray | None = None
-    source: str | None = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
+MAX_SNAP_METRES = 500.0
+SNAP_MODES = ("nearest", "connected")
 
 
 @dataclass
@@ -186,7 +185,8 @@ class RoadVRP:
 
     VRP node ``i`` is stop row ``order[i]`` (depots first), snapped to graph node ``nodes[i]``
     ``snap_distance[i]`` metres away. ``problem`` has distances in metres and durations in
-    seconds; ``metric`` says what the road paths between stops minimise (``time`` or ``length``).
+    seconds (rounded to whole units); ``lengths``/``durations`` are the same matrices unrounded.
+    ``metric`` says what the road paths between stops minimise (``time`` or ``length``);
     ``path(i, j)`` gives the graph nodes of the road path from VRP node ``i`` to ``j``."""
 
     graph: Graph
@@ -197,6 +197,9 @@ class RoadVRP:
     problem: VRPProblem
     metric: str
     path: Callable[[int, int], np.ndarray] = _field(repr=False)
+    lengths: np.ndarray | None = _field(default=None, repr=False)
+    durations: np.ndarray | None = _field(default=None, repr=False)
+    profile: str | None = None
 
     def stop_id(self, i: int) -> str:
         return self.stops.ids[int(self.order[i])]
@@ -204,3 +207,118 @@ class RoadVRP:
     def leg(self, i: int, j: int) -> np.ndarray:
         """Graph nodes from VRP node ``i`` to ``j`` along the road (``[nodes[i]]`` when they share a node)."""
         return self.path(int(i), int(j))
+
+
+def snap_stops(graph: Graph, stops: Stops, *, max_snap: float = MAX_SNAP_METRES,
+               mode: str = "nearest", profile: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The road node of every stop row and how far it is (metres).
+
+    ``nearest``: the nearest node of the whole map, so a stop on a one-way dead end is reported as
+    such later instead of being moved silently; ``connected``: the nearest node from which every
+    other node of the map's main strongly connected part can be reached and back. A stop farther
+    than ``max_snap`` metres from its node is an error naming it."""
+    if mode not in SNAP_MODES:
+        raise InputError(f"snap mode {mode!r}; expected one of {', '.join(SNAP_MODES)}", field="snap")
+    if not graph.geographic:
+        raise InputError("the map has no longitude/latitude coordinates to place stops on", field="map")
+    nodes, dist = snap(graph, stops.lonlat, strongly_connected=mode == "connected", max_distance=np.inf)
+    far = dist > max_snap
+    if far.any():
+        k = int(np.flatnonzero(far)[0])
+        by = f" by {profile}" if profile else ""
+        lon, lat = stops.lonlat[k]
+        raise InputError(f"{stops.where(k)} (lat {lat:.6f}, lon {lon:.6f}) is {dist[k]:,.0f} m from the nearest "
+                         f"road usable{by}, more than the {max_snap:,.0f} m a stop may be snapped; check its "
+                         f"coordinates (lat/lon swapped?) or raise the snapping limit"
+                         + (f" ({int(far.sum())} stops are that far)" if far.sum() > 1 else ""),
+                         path=stops.source, line=stops.line(k), field="lat")
+    return nodes, dist
+
+
+def _check_reachable(graph: Graph, stops: Stops, order: np.ndarray, nodes: np.ndarray, dist: np.ndarray,
+                     snap_m: np.ndarray, num_depots: int, profile: str | None) -> None:
+    """Every stop must be reachable from a depot and able to get back to it: a stop on a one-way
+    trap (or a map fragment) gets a message naming it, never an infinite or invented matrix entry."""
+    by = f" by {profile}" if profile else ""
+    finite = np.isfinite(dist)
+    depots = range(num_depots)
+    for i in range(num_depots, len(order)):
+        if any(finite[d, i] and finite[i, d] for d in depots):
+            continue
+        k = int(order[i])
+        there = any(finite[d, i] for d in depots)
+        back = any(finite[i, d] for d in depots)
+        depot = stops.ids[int(order[0])] if num_depots == 1 else "any depot"
+        what = (f"cannot be reached from depot {depot!r}{by}" if not there and back else
+                f"can be reached{by} but has no way back to depot {depot!r}" if there else
+                f"is cut off from depot {depot!r}{by} both ways")
+        raise InputError(f"{stops.where(k)} {what}: the road it snaps to ({_node_name(graph, nodes[i])}, "
+                         f"{snap_m[i]:,.0f} m away) is on a one-way trap or a piece of the map not joined to the "
+                         f"depot; move the stop or snap to the connected network (--snap connected)",
+                         path=stops.source, line=stops.line(k), field="lat")
+    bad = ~finite
+    if bad.any():                              # two stops that reach the depot but not each other
+        i, j = map(int, np.argwhere(bad)[0])
+        raise InputError(f"{stops.where(int(order[j]))} cannot be reached from {stops.where(int(order[i]))}{by} "
+                         f"(they hang on different depots' parts of the map)", path=stops.source,
+                         line=stops.line(int(order[j])))
+
+
+def _node_name(graph: Graph, node: int) -> str:
+    return f"OSM node {graph.node_ids[node]}" if graph.node_ids is not None else f"node {node}"
+
+
+def build_road_vrp(graph: Graph, stops: Stops, *, matrices: Callable, path: Callable, metric: str = "time",
+                   vehicles: int | None = None, capacity: float | None = None, max_snap: float = MAX_SNAP_METRES,
+                   snap_mode: str = "nearest", profile: str | None = None, name: str | None = None) -> RoadVRP:
+    """A VRP with time windows in seconds and distances in metres between the stops of ``stops`` on
+    ``graph`` (a street map read with a travel profile).
+
+    ``matrices(graph, sources, targets, by=metric)`` returns the routing metric's matrix and the
+    other metric summed along the same paths (``by="time"``: durations then lengths);
+    ``path(graph, s, t, by=metric)`` returns the nodes of one of those paths. Depot rows come
+    first; each depot gets ``vehicles`` vehicles (default: one per stop) of ``capacity``.
+    """
+    if metric not in ("time", "length"):
+        raise InputError(f"metric {metric!r}; expected time (fastest paths) or length (shortest)", field="metric")
+    if graph.durations is None:
+        raise InputError("the map has no travel times; read it with a travel profile", field="map")
+    if stops.demand is not None and capacity is None:
+        raise InputError("the stop list has demands: give the vehicles' capacity", path=stops.source, field="capacity")
+    if capacity is not None and stops.demand is None:
+        raise InputError("a capacity was given but the stop list has no demand column", path=stops.source,
+                         field="capacity")
+    if capacity is not None and stops.demand is not None and (stops.demand > capacity).any():
+        k = int(np.flatnonzero(stops.demand > capacity)[0])
+        raise InputError(f"{stops.where(k)} has demand {stops.demand[k]:g}, more than a vehicle's capacity "
+                         f"{capacity:g}", path=stops.source, line=stops.line(k), field="demand")
+    order = np.concatenate([np.flatnonzero(stops.depot), np.flatnonzero(~stops.depot)])
+    num_depots = int(stops.depot.sum())
+    snapped, snap_m = snap_stops(graph, stops, max_snap=max_snap, mode=snap_mode, profile=profile)
+    nodes, snap_m = snapped[order], snap_m[order]
+    primary, secondary = matrices(graph, nodes, nodes, by=metric)
+    durations, lengths = (primary, secondary) if metric == "time" else (secondary, primary)
+    _check_reachable(graph, stops, order, nodes, primary, snap_m, num_depots, profile)
+    distance, duration = np.rint(lengths), np.rint(durations)
+    np.fill_diagonal(distance, 0)
+    np.fill_diagonal(duration, 0)
+    k = len(order)
+    n_vehicles = int(vehicles) if vehicles is not None else max(1, k - num_depots)
+    cap = () if capacity is None else (float(capacity),)
+    vts = [VehicleType(count=n_vehicles, capacity=cap, start_depot=d, end_depot=d,
+                       name=stops.ids[int(order[d])]) for d in range(num_depots)]
+    tw = None if stops.time_windows is None else stops.time_windows[order]
+    label = name or (Path(stops.source).stem if stops.source and stops.source != "DataFrame" else "road-vrp")
+    problem = VRPProblem(
+        distance=distance, duration=duration, num_depots=num_depots,
+        demand=None if stops.demand is None else stops.demand[order].reshape(k, 1),
+        time_windows=tw, service_time=None if stops.service_time is None else stops.service_time[order],
+        vehicle_types=vts, coordinates=graph.planar_coordinates()[nodes], name=label, convention="road",
+        precision=0, source=f"{k} stops on a street map ({profile or 'given'} profile, {metric}-shortest paths; "
+                            f"metres and seconds)")
+
+    def leg(i: int, j: int) -> np.ndarray:
+        return path(graph, int(nodes[i]), int(nodes[j]), by=metric)
+
+    return RoadVRP(graph=graph, stops=stops, order=order, nodes=nodes, snap_distance=snap_m, problem=problem,
+                   metric=metric, path=leg, lengths=lengths, durations=durations, profile=profile)

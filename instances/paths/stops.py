@@ -60,9 +60,12 @@ class Stops:
         return len(self.ids)
 
     def where(self, k: int) -> str:
-        """How a message names row ``k``: its id, and its line when read from a file."""
-        line = f", line {self.lines[k]}" if self.lines is not None else ""
-        return f"stop {self.ids[k]!r}{line}"
+        """How a message names row ``k``."""
+        return f"stop {self.ids[k]!r}"
+
+    def line(self, k: int) -> int | None:
+        """The CSV line of row ``k`` (None when the stops did not come from a file)."""
+        return self.lines[k] if self.lines is not None else None
 
 
 _ALIASES = {
