@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.routeopt-installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-roads clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ bench: $(STAMP)
 	$(PY) -m routeopt compare ../shared/instances/cvrp-x --solvers pyvrp,ortools,local,vrp-milp --time-limit 30 \
 		--db benchmarks/results/x-30s.db --plot benchmarks/results/x-30s.png \
 		--markdown benchmarks/results/x-30s.md --csv benchmarks/results/x-30s.csv
+
+# Road matrices beside pandana, igraph and scipy (the anchors are the 'bench' extra, not dependencies).
+bench-roads: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) benchmarks/road_matrix.py --out benchmarks/results/road_matrix.txt
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache

@@ -1,7 +1,7 @@
 """Answers to a VRP on a street map that people can use: a timed itinerary per vehicle (a table
 and a CSV), per-route summaries, GeoJSON for any web map, and a picture over the streets.
 
-Times follow the model's own rule (:meth:`VRPProblem._schedule`), so what the itinerary says is
+Times follow the model's own rule (:meth:`VRPProblem.schedule`), so what the itinerary says is
 what ``evaluate`` scored: a vehicle leaves its depot at the depot's opening time or later, as
 late as helps: no stop that is on time made late, no later than it still saves waiting (the
 route's duration is the smallest over feasible departures); it waits where it arrives before a
@@ -85,40 +85,6 @@ def _solution(solution: Any) -> Any:
                      f"expected a VRP solution or a solver's result, got {type(solution).__name__}", field="solution")
 
 
-def _times(problem: Any, path: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Arrival, departure and wait at every node of ``path``, by the rule of ``_schedule``."""
-    dur, svc, tw = problem.duration, problem.service_time, problem.time_windows
-    start = 0.0 if tw is None else float(tw[path[0], 0])
-    # first pass exactly as _schedule: the latest departure that keeps on-time stops on time
-    t, latest, elapsed = start, math.inf, 0.0
-    for prev, node in zip(path[:-1], path[1:]):
-        step = float(dur[prev, node])
-        t += step
-        elapsed += step
-        if tw is not None:
-            early, late = tw[node]
-            if t <= late + 1e-6:
-                latest = min(latest, late - elapsed)
-            t = max(t, float(early))
-        if svc is not None and node != path[-1]:
-            t += float(svc[node])
-            elapsed += float(svc[node])
-    leave = start if tw is None else max(start, min(latest, t - elapsed))
-    # at the start depot both times are the moment the vehicle leaves; at the end, it is back
-    arrival, departure, wait = [leave], [leave], [0.0]
-    t = leave
-    for prev, node in zip(path[:-1], path[1:]):
-        t += float(dur[prev, node])
-        arrival.append(t)
-        if tw is not None:
-            t = max(t, float(tw[node, 0]))
-        wait.append(t - arrival[-1])
-        if svc is not None and node != path[-1]:
-            t += float(svc[node])
-        departure.append(t)
-    return np.array(arrival), np.array(departure), np.array(wait)
-
-
 def _routes(road: Any, solution: Any) -> list[_Route]:
     problem = road.problem
     solution = _solution(solution)
@@ -136,7 +102,7 @@ def _routes(road: Any, solution: Any) -> list[_Route]:
                              field="solution")
         vt = problem.vehicle_types[route.vehicle_type]
         path = [vt.start_depot, *route.visits, vt.end_depot]
-        arrival, departure, wait = _times(problem, path)
+        arrival, departure, wait = problem.schedule(path)
         legs = np.asarray(problem.distance, dtype=float)[path[:-1], path[1:]]
         if dims:
             demand = problem.demand[path].copy()

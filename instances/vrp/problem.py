@@ -436,7 +436,12 @@ class VRPProblem(Problem):
         return Evaluation(float(objective), v, details)
 
     def _schedule(self, path: Sequence[int]) -> tuple[float, float]:
-        """Total lateness and minimum duration of a route ``depot, clients..., depot``.
+        """Total lateness and minimum duration of a route ``depot, clients..., depot`` (see :meth:`schedule`)."""
+        lateness, duration, _ = self._departure(path)
+        return lateness, duration
+
+    def _departure(self, path: Sequence[int]) -> tuple[float, float, float]:
+        """Lateness, minimum duration and the departure time achieving it, in one pass.
 
         Vehicles leave at the start depot's opening time or later; waiting before a window opens
         is allowed. The duration is the smallest over feasible departure times, so it matches
@@ -464,10 +469,30 @@ class VRPProblem(Problem):
                 t += float(svc[node])
                 elapsed += float(svc[node])
         if tw is None:
-            return 0.0, elapsed
+            return 0.0, elapsed, start
         departure = max(start, min(latest, t - elapsed))
         end = max(departure + elapsed, t)
-        return lateness, end - departure
+        return lateness, end - departure, departure
+
+    def schedule(self, path: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arrival, departure and waiting time at every node of a route ``depot, clients..., depot``,
+        by the rule ``evaluate`` scores (the vehicle leaves as late as helps, see :meth:`_departure`).
+        At the start depot arrival and departure are the moment it leaves; at the end depot, the
+        moment it is back. Times count from 0 when the instance has no time windows."""
+        _, _, leave = self._departure(path)
+        dur, svc, tw = self.duration, self.service_time, self.time_windows
+        arrival, departure, wait = [leave], [leave], [0.0]
+        t = leave
+        for prev, node in zip(path[:-1], path[1:]):
+            t += float(dur[prev, node])
+            arrival.append(t)
+            if tw is not None:
+                t = max(t, float(tw[node, 0]))
+            wait.append(t - arrival[-1])
+            if svc is not None and node != path[-1]:
+                t += float(svc[node])
+            departure.append(t)
+        return np.array(arrival), np.array(departure), np.array(wait)
 
     # ----------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
