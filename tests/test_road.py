@@ -171,3 +171,20 @@ def test_generated_city_end_to_end_without_shared(tmp_path):
     result = routeopt.solve(road.problem, solver="pyvrp", time_limit=1, seed=0)
     assert result.status.value == "FEASIBLE" and result.violations == []
     assert road.problem.name == "city-stops"
+
+
+def test_what_no_solver_can_fix_is_said_before_solving(helsinki, car, stops_csv, tmp_path):
+    demand = read_stops(stops_csv).demand.sum()
+    one_line_error(runner.invoke(app, ["solve", "--road", str(helsinki), "--stops", str(stops_csv), "--vehicles", "1",
+                                       "--capacity", "30"]), "[demand]", f"ask for {demand:g}", "carries 30")
+    main, _, _ = _main_and_traps(car)
+    lon, lat = car.coordinates[main]
+    stops = tmp_path / "late.csv"
+    stops.write_text(f"id,lat,lon,tw_start,tw_end,depot\nhub,{lat},{lon},08:00,18:00,1\n"
+                     f"early,{lat + 0.004},{lon},07:00,08:00:30,0\n")
+    one_line_error(runner.invoke(app, ["solve", "--road", str(helsinki), "--stops", str(stops)]),
+                   "late.csv:3 [tw_end]", "stop 'early' cannot be served in time", "closes at 08:00:30")
+    stops.write_text(f"id,lat,lon,tw_start,tw_end,service,depot\nhub,{lat},{lon},08:00,09:00,,1\n"
+                     f"slow,{lat + 0.004},{lon},08:00,08:50,3600,0\n")
+    one_line_error(runner.invoke(app, ["solve", "--road", str(helsinki), "--stops", str(stops)]),
+                   "stop 'slow'", "cannot be back at depot 'hub' before it closes (09:00)")

@@ -24,7 +24,7 @@ import numpy as np
 
 from ...errors import InputError
 from .graph import EARTH_RADIUS, Graph
-from .stops import Stops
+from .stops import Stops, clock_text
 from ..vrp.problem import VRPProblem, VehicleType
 
 __all__ = ["from_road_network", "snap", "snap_limit", "dijkstra_matrices", "RoadVRP", "build_road_vrp", "snap_stops"]
@@ -264,6 +264,40 @@ def _check_reachable(graph: Graph, stops: Stops, order: np.ndarray, nodes: np.nd
                          line=stops.line(int(order[j])))
 
 
+def _check_feasible(stops: Stops, order: np.ndarray, num_depots: int, duration: np.ndarray,
+                    vehicles: int | None, capacity: float | None) -> None:
+    """What no solver can fix, said before solving: more demand than the whole fleet carries, and
+    a stop that no vehicle can reach within its window (or come back from before its depot closes)
+    even driving there and back directly."""
+    if vehicles is not None and capacity is not None and stops.demand is not None:
+        total, fleet = float(stops.demand.sum()), vehicles * num_depots * capacity
+        if total > fleet + 1e-9:
+            raise InputError(f"the stops ask for {total:g} in all but the fleet carries {fleet:g} "
+                             f"({vehicles * num_depots} vehicles x {capacity:g}); add vehicles or capacity",
+                             path=stops.source, field="demand")
+    tw = stops.time_windows
+    if tw is None:
+        return
+    tw = tw[order]
+    service = np.zeros(len(order)) if stops.service_time is None else stops.service_time[order]
+    depots = np.arange(num_depots)
+    for i in range(num_depots, len(order)):
+        arrive = tw[depots, 0] + duration[depots, i]
+        back = np.maximum(arrive, tw[i, 0]) + service[i] + duration[i, depots]
+        if (arrive <= tw[i, 1]).any() and (back <= tw[depots, 1]).any():
+            continue
+        k, d = int(order[i]), int(np.argmin(arrive))
+        if not (arrive <= tw[i, 1]).any():
+            why = (f"its window closes at {clock_text(tw[i, 1])} but a vehicle leaving depot "
+                   f"{stops.ids[int(order[d])]!r} when it opens ({clock_text(tw[d, 0])}) gets there at "
+                   f"{clock_text(arrive[d])} at the earliest")
+        else:
+            why = (f"a vehicle serving it cannot be back at depot {stops.ids[int(order[d])]!r} before it closes "
+                   f"({clock_text(tw[d, 1])}); the earliest return is {clock_text(back[d])}")
+        raise InputError(f"{stops.where(k)} cannot be served in time: {why}", path=stops.source, line=stops.line(k),
+                         field="tw_end")
+
+
 def _node_name(graph: Graph, node: int) -> str:
     return f"OSM node {graph.node_ids[node]}" if graph.node_ids is not None else f"node {node}"
 
@@ -300,6 +334,7 @@ def build_road_vrp(graph: Graph, stops: Stops, *, matrices: Callable, path: Call
     durations, lengths = (primary, secondary) if metric == "time" else (secondary, primary)
     _check_reachable(graph, stops, order, nodes, primary, snap_m, num_depots, profile)
     distance, duration = np.rint(lengths), np.rint(durations)
+    _check_feasible(stops, order, num_depots, duration, vehicles, capacity)
     np.fill_diagonal(distance, 0)
     np.fill_diagonal(duration, 0)
     k = len(order)

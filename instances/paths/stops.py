@@ -35,7 +35,7 @@ import numpy as np
 from ...errors import InputError
 from .._io import read_text
 
-__all__ = ["Stops", "read_stops", "write_stops", "random_stops", "stops_from_frame", "parse_clock", "DAY"]
+__all__ = ["Stops", "read_stops", "write_stops", "random_stops", "stops_from_frame", "parse_clock", "clock_text", "DAY"]
 
 DAY = 86_400.0
 
@@ -227,13 +227,16 @@ def stops_from_frame(frame: Any) -> Stops:
     return read_stops(buf, name="DataFrame")
 
 
+def clock_text(seconds: float) -> str:
+    """``08:30`` (``08:30:15`` when there are seconds), as :func:`parse_clock` reads it back."""
+    s = int(round(float(seconds)))
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}" + (f":{s % 60:02d}" if s % 60 else "")
+
+
 def write_stops(stops: Stops, path: str | Path) -> Path:
     """The stop list as a CSV :func:`read_stops` reads back (clock times for windows), atomically."""
     from .._io import atomic_write, number
-
-    def clock(seconds: float) -> str:
-        s = int(round(seconds))
-        return f"{s // 3600:02d}:{s // 60 % 60:02d}" + (f":{s % 60:02d}" if s % 60 else "")
+    clock = clock_text
 
     cols = ["id", "lat", "lon"] + (["demand"] if stops.demand is not None else []) \
         + (["tw_start", "tw_end"] if stops.time_windows is not None else []) \
