@@ -8,8 +8,9 @@ Protocol: each network is ``road(n, seed)`` routed on travel time (every tool ge
 weights; pandana stores them as integer thousandths, so its answers differ in the third
 decimal). Kernels are compiled on a small graph first, off the clock. Rows:
 
-- build: routeopt's hierarchy (one thread) against ``pandana.Network(x, y, from, to, weights,
-  twoway=False)``, whose constructor contracts the graph (OpenMP, every core).
+- build: routeopt's hierarchy (numba, every core: rounds of independent nodes contracted side by
+  side; and, for reference, one node at a time) against ``pandana.Network(x, y, from, to,
+  weights, twoway=False)``, whose constructor contracts the graph (OpenMP, every core).
 - query: ``queries`` random pairs, batched in one call for both (``ContractionHierarchy.distances``,
   ``Network.shortest_path_lengths``); time per query.
 - matrix: ``points x points`` random sources and targets. routeopt answers travel times AND the
@@ -62,8 +63,10 @@ def _pandana(g):
 
 def network(n: int, seed: int, queries: int, points: int, tools: set[str], rows: list, say,
             check_rows: int = 20) -> None:
+    import numba
+
     from routeopt.instances.paths.generate import road
-    from routeopt.solvers.paths.ch import build
+    from routeopt.solvers.paths.ch import ContractionHierarchy, build
     from routeopt.solvers.paths.matrix import road_matrices
 
     g = road(n, seed, queries=0).graph.with_metric("travel_time")
@@ -76,9 +79,14 @@ def network(n: int, seed: int, queries: int, points: int, tools: set[str], rows:
 
     ch, t_build = _timed(lambda: build(g))
     info = ch.info()
-    rows.append((label, "build", "routeopt CH (1 thread)", t_build,
+    threads = numba.get_num_threads()
+    rows.append((label, "build", f"routeopt CH (numba, {threads} thread{'s' * (threads > 1)})", t_build,
                  f"{info['shortcuts']:,} shortcuts, {info['index_bytes'] / 2**20:.0f} MiB", ""))
     say(f"routeopt CH built in {t_build:.1f} s")
+    one, t = _timed(lambda: ContractionHierarchy(g, rounds=False))
+    rows.append((label, "build", "routeopt CH, one node at a time", t, f"{one.shortcuts:,} shortcuts", ""))
+    del one
+    say(f"routeopt CH (one node at a time) built in {t:.1f} s")
     net = None
     if "pandana" in tools:
         net, t = _timed(lambda: _pandana(g))
@@ -152,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(stderr=True)
     small = road(500, 1, queries=0).graph.with_metric("travel_time")          # compile, off the clock
     ch = ContractionHierarchy(small)
+    ContractionHierarchy(small, rounds=False)
     ch.matrices([0, 1], [2, 3]), ch.distances([0, 1], [2, 3]), road_matrices(small, [0], [1], method="dijkstra")
     rows: list = []
     network(a.nodes, a.seed, a.queries, a.points, {"pandana", "igraph", "scipy"}, rows, console.log)

@@ -164,3 +164,55 @@ def test_road_matrices_choose_dijkstra_for_small_jobs_and_validate():
         road_matrices(Graph.from_edges(2, [0], [1], [1.0]), [0], [1])
     with pytest.raises(InputError, match="sources has node 9"):
         ContractionHierarchy(g).distances([9_999], [0])
+
+
+# ------------------------------------------------ contraction in rounds of independent nodes, threads
+import numba  # noqa: E402
+
+
+def _threads_to_try() -> list[int]:
+    return sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
+
+
+def _built_on(threads: int, g: Graph, **options) -> ContractionHierarchy:
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        return ContractionHierarchy(g, **options)
+    finally:
+        numba.set_num_threads(before)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_rounds_give_exact_distances_and_one_hierarchy_for_any_thread_count(case):
+    """Witness searches of one round run side by side and may not see each other's nodes
+    (zero-weight arcs and ties make that matter): every distance stays scipy's, and the
+    hierarchy does not depend on the thread count."""
+    g, _, _ = case
+    want = _exact(g, np.arange(g.num_nodes))
+    built = [_built_on(t, g, rounds=True) for t in _threads_to_try()]
+    for index in built:
+        np.testing.assert_allclose(index.matrix(np.arange(g.num_nodes), np.arange(g.num_nodes)), want,
+                                   rtol=1e-9, atol=0)
+    for a, b in zip(built, built[1:]):
+        np.testing.assert_array_equal(a.rank, b.rank)
+        np.testing.assert_array_equal(a.up_head, b.up_head)
+        np.testing.assert_array_equal(a.dn_w, b.dn_w)
+
+
+@pytest.mark.parametrize("metric", ["travel_time", "length"])
+def test_rounds_on_a_road_network_equal_scipy_and_the_sequential_order(metric):
+    g = routeopt.generate("road", n=6000, seed=4).graph.with_metric(metric)
+    rng = np.random.default_rng(5)
+    sources, targets = rng.integers(g.num_nodes, size=40), rng.integers(g.num_nodes, size=40)
+    want = _exact(g, sources)[:, targets]
+    a, b = np.repeat(sources, 40), np.tile(targets, 40)
+    sequential = _built_on(1, g, rounds=False)
+    np.testing.assert_allclose(sequential.distances(a, b).reshape(40, 40), want, rtol=1e-9, atol=0)
+    for threads in _threads_to_try():
+        index = _built_on(threads, g, rounds=True)
+        np.testing.assert_allclose(index.distances(a, b).reshape(40, 40), want, rtol=1e-9, atol=0)
+        np.testing.assert_allclose(index.matrix(sources, targets), want, rtol=1e-9, atol=0)
+        # about as many shortcuts as one node at a time (the order differs, not its quality)
+        assert index.shortcuts <= 1.1 * sequential.shortcuts

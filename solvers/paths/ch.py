@@ -1,7 +1,8 @@
 """Contraction hierarchies (Geisberger, Sanders, Schultes and Delling, 2008), compiled with numba.
 
-Preprocessing (:mod:`.ch_build`) contracts nodes one at a time, least important first, adding
-shortcuts that witness searches cannot rule out; node importance follows RoutingKit's quotients
+Preprocessing (:mod:`.ch_build`, :mod:`.ch_parallel`) contracts nodes least important first, in
+rounds of independent nodes on every thread, adding shortcuts that witness searches cannot rule
+out; node importance follows RoutingKit's quotients
 (or the edge difference) with lazy updates. Inside the index nodes are numbered by rank. A query runs Dijkstra upward from the source and upward on reversed arcs from the
 target, with stall-on-demand; each side stops once its smallest key reaches the best meeting
 distance. Each shortcut remembers its two halves, so the path unpacks into original arcs.
@@ -194,7 +195,9 @@ class ContractionHierarchy:
     """A built hierarchy: ``query(s, t) -> (distance, path)``; ``info()`` gives build time and size.
 
     ``settle_limit``/``simulate_limit``: nodes a witness search may settle when contracting and
-    when estimating importance; ``update_neighbours``: re-estimate the neighbours of each
+    when estimating importance; ``rounds``: contract rounds of independent nodes, their searches
+    on every thread (default; the same hierarchy for any thread count), or one node at a time;
+    ``update_neighbours`` (one node at a time only): re-estimate the neighbours of each
     contracted node (slower build) besides the lazy re-estimation; ``order``: ``quotient``
     (RoutingKit's ratios; about 10 % fewer shortcuts than the edge difference on the generated
     road networks, a faster build and faster queries) or ``difference``.
@@ -203,7 +206,7 @@ class ContractionHierarchy:
     """
 
     def __init__(self, graph: Graph, *, settle_limit: int = 200, simulate_limit: int = 10,
-                 update_neighbours: bool = False, order: str = "quotient"):
+                 update_neighbours: bool = False, order: str = "quotient", rounds: bool = True):
         if order not in ("difference", "quotient"):
             raise InputError(f"order must be 'difference' or 'quotient', got {order!r}", field="order")
         start, cpu = time.perf_counter(), time.process_time()
@@ -211,7 +214,7 @@ class ContractionHierarchy:
         self.counters = np.zeros(2, dtype=np.int64)
         arcs, w, rank = build_hierarchy(n, graph.tails(), graph.indices, graph.weights, int(simulate_limit),
                                         int(settle_limit), bool(update_neighbours), order == "quotient",
-                                        self.counters, numba.get_num_threads())
+                                        self.counters, numba.get_num_threads(), bool(rounds))
         src, dst = arcs[:, 0], arcs[:, 1]
         # the other metric rides along (OSRM's duration and distance of one route); without one,
         # the second metric is the first
@@ -327,7 +330,9 @@ class CHSolver(PathSolver):
         Option("settle_limit", int, 200, "nodes a witness search may settle when contracting a node", low=1),
         Option("simulate_limit", int, 10, "nodes a witness search may settle when estimating importance", low=1),
         Option("update_neighbours", bool, False, "re-estimate the neighbours of each contracted node "
-               "(slower build)"),
+               "(slower build; with rounds=False only)"),
+        Option("rounds", bool, True, "contract in rounds of independent nodes, their witness searches on "
+               "every thread (the same hierarchy for any thread count); off: one node at a time"),
         Option("order", str, "quotient", "contraction order: RoutingKit's quotients (fewer shortcuts, "
                "faster build and queries), or the edge difference", choices=("difference", "quotient")),
     )

@@ -17,6 +17,9 @@ re-estimate under the contraction's own limit is applied as it is, shortcuts inc
 of being searched again; re-estimates use a small settle limit (10), which changes the order
 little (about 2 % more shortcuts) and halves the nodes settled.
 
+By default the contraction runs in rounds of independent nodes on several threads
+(:mod:`.ch_parallel`, built from the pieces here); :func:`_contract_all` goes one node at a time.
+
 The remaining graph is kept as one block of entries (head, weight, arc id) per node and
 direction, contiguous so that searches read memory in order; a full block moves to the end of
 the arrays with twice the room, and entries of contracted nodes are swapped out when met. Every
@@ -47,9 +50,12 @@ def _scan(start, length, node, to, w, ids, contracted):
 
 @njit(cache=True)
 def _witness(o_start, o_len, o_to, o_w, o_id, contracted, source, skip, max_dist, limit, dist, touched,
-             keys, items, target, n_targets, stats):
+             keys, items, target, n_targets, stats, swap):
     """Dijkstra from ``source`` on the remaining graph, never entering ``skip``; stops once the
-    ``n_targets`` nodes flagged in ``target`` are settled, beyond ``max_dist`` or ``limit`` nodes."""
+    ``n_targets`` nodes flagged in ``target`` are settled, beyond ``max_dist`` or ``limit`` nodes.
+    ``stats``: searches, nodes settled and, if it has a third entry, searches cut by ``limit``.
+    With ``swap``, entries of contracted nodes are dropped from the blocks it reads; without, they
+    are only skipped, so that searches on several threads may share the blocks."""
     dist[source] = 0.0
     touched[0] = source
     count = 1
@@ -59,7 +65,11 @@ def _witness(o_start, o_len, o_to, o_w, o_id, contracted, source, skip, max_dist
         d, u, size = heap_pop(keys, items, size)
         if d > dist[u]:
             continue
-        if d > max_dist or settled >= limit:
+        if d > max_dist:
+            break
+        if settled >= limit:
+            if stats.shape[0] > 2:
+                stats[2] += 1                    # cut by the limit: a larger one might find a witness
             break
         settled += 1
         if target[u]:
@@ -70,8 +80,11 @@ def _witness(o_start, o_len, o_to, o_w, o_id, contracted, source, skip, max_dist
         while j < end:                           # _scan's clean-up and the relaxation in one pass
             x = o_to[j]
             if contracted[x]:
-                end -= 1
-                o_to[j], o_w[j], o_id[j] = o_to[end], o_w[end], o_id[end]
+                if swap:
+                    end -= 1
+                    o_to[j], o_w[j], o_id[j] = o_to[end], o_w[end], o_id[end]
+                else:
+                    j += 1
                 continue
             j += 1
             if x == skip:
@@ -85,7 +98,8 @@ def _witness(o_start, o_len, o_to, o_w, o_id, contracted, source, skip, max_dist
                 if size >= keys.shape[0]:
                     keys, items = heap_grow(keys, items)
                 size = heap_push(keys, items, size, nd, x)
-        o_len[u] = end - o_start[u]
+        if swap:
+            o_len[u] = end - o_start[u]
     stats[0] += 1
     stats[1] += settled
     return count, keys, items
@@ -108,7 +122,8 @@ def _append(start, length, cap, end, to, w, ids, node, head, weight, arc):
 
 
 @njit(cache=True)
-def _contract(v, limit, o, i, arcs, contracted, dist, touched, keys, items, nbr, nbr_w, nbr_id, target, stats, buf):
+def _contract(v, limit, o, i, arcs, contracted, dist, touched, keys, items, nbr, nbr_w, nbr_id, target, stats, buf,
+              swap=True):
     """Shortcuts needed to contract ``v``, found by witness searches on the remaining graph and
     written to ``buf`` (rows: tail, head, in arc, out arc, hops; weights in ``buf_w``) without
     changing the graph, so that a simulation whose node is then contracted is applied as it is
@@ -142,7 +157,7 @@ def _contract(v, limit, o, i, arcs, contracted, dist, touched, keys, items, nbr,
         if n_out == 0 or (n_out == 1 and nbr[0] == u):
             continue
         count, keys, items = _witness(o_start, o_len, o_to, o_w, o_id, contracted, u, v, w_in + max_out, limit,
-                                      dist, touched, keys, items, target, n_out, stats)
+                                      dist, touched, keys, items, target, n_out, stats, swap)
         for q in range(n_out):
             x = nbr[q]
             need = w_in + nbr_w[q]
@@ -266,13 +281,20 @@ def _initial(n, o, i, arcs, limit, quotient, threads, stats):
 
 
 def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, update_neighbours, quotient, stats,
-                    threads=1):
+                    threads=1, rounds=True):
     """Contract every node. Returns the arc table (tail, head, middle, hops, half 1, half 2; -1
     halves for original arcs), the arc weights and each node's rank in the order.
     ``stats`` counts witness searches and the nodes they settled. The first estimates of every
-    node's importance are independent and run on ``threads`` threads; the contraction is sequential."""
+    node's importance are independent and run on ``threads`` threads; so does the contraction
+    with ``rounds`` (:mod:`.ch_parallel`: rounds of independent nodes, faster even on one thread);
+    without, it is sequential, one node at a time (``update_neighbours`` applies to it only)."""
+    threads = max(1, int(threads))
     arcs, aw, o, i = _prepare(n, tails, heads, weights)
-    prio = _initial(n, o, i, arcs, limit_simulate, quotient, max(1, int(threads)), stats)
+    prio = _initial(n, o, i, arcs, limit_simulate, quotient, threads, stats)
+    if rounds:
+        from .ch_parallel import contract_rounds
+        return contract_rounds(n, tails.shape[0], arcs, aw, o, i, prio, limit_simulate, limit_contract, quotient,
+                               threads, stats)
     return _contract_all(n, tails.shape[0], arcs, aw, o, i, prio, limit_simulate, limit_contract, update_neighbours,
                          quotient, stats)
 
