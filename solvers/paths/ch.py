@@ -23,7 +23,7 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ...errors import InputError
 from ...instances.paths.graph import Graph
@@ -36,23 +36,20 @@ from .common import PathSolver
 
 # ---------------------------------------------------------------------------------- queries
 @njit(cache=True)
-def _query(up_ptr, up_head, up_w, up_id, dn_ptr, dn_tail, dn_w, dn_id, s, t, df, pf, tf, db, pb, tb):
+def _query(up_ptr, up_head, up_w, up_id, dn_ptr, dn_tail, dn_w, dn_id, s, t, df, pf, tf, db, pb, tb, kf, itf, kb,
+           itb):
     """Upward searches from both ends with stall-on-demand; ``pf``/``pb`` hold the hierarchy arc
-    (pool row) that reached a node. Returns (distance, meeting node, forward touched, backward
-    touched, nodes settled)."""
+    (pool row) that reached a node; the heaps are handed in (and grown). Returns (distance,
+    meeting node, forward touched, backward touched, nodes settled, the four heap arrays)."""
     df[s] = 0.0
     tf[0] = s
     db[t] = 0.0
     tb[0] = t
     cf, cb = 1, 1
     if s == t:
-        return 0.0, s, cf, cb, 0
+        return 0.0, s, cf, cb, 0, kf, itf, kb, itb
     mu = np.inf
     meet = -1
-    kf = np.empty(64)
-    itf = np.empty(64, dtype=np.int64)
-    kb = np.empty(64)
-    itb = np.empty(64, dtype=np.int64)
     sf = heap_push(kf, itf, 0, 0.0, s)
     sb = heap_push(kb, itb, 0, 0.0, t)
     settled = 0
@@ -117,7 +114,34 @@ def _query(up_ptr, up_head, up_w, up_id, dn_ptr, dn_tail, dn_w, dn_id, s, t, df,
                     if sb >= kb.shape[0]:
                         kb, itb = heap_grow(kb, itb)
                     sb = heap_push(kb, itb, sb, nd, x)
-    return mu, meet, cf, cb, settled
+    return mu, meet, cf, cb, settled, kf, itf, kb, itb
+
+
+@njit(cache=True, parallel=True)
+def pairwise(up_ptr, up_head, up_w, up_id, dn_ptr, dn_tail, dn_w, dn_id, sources, targets, threads):
+    """Distance of each pair ``(sources[i], targets[i])`` (internal node numbers) in one compiled
+    loop: :meth:`ContractionHierarchy.distances`. The pairs are split in one block per thread,
+    each with its own work arrays."""
+    n = up_ptr.shape[0] - 1
+    m = sources.shape[0]
+    out = np.empty(m)
+    blocks = min(max(1, m // 64), threads)
+    for k in prange(blocks):
+        df, db = np.full(n, np.inf), np.full(n, np.inf)
+        pf, pb = np.empty(max(n, 1), dtype=np.int64), np.empty(max(n, 1), dtype=np.int64)
+        tf, tb = np.empty(max(n, 1), dtype=np.int64), np.empty(max(n, 1), dtype=np.int64)
+        kf, kb = np.empty(256), np.empty(256)
+        itf, itb = np.empty(256, dtype=np.int64), np.empty(256, dtype=np.int64)
+        for i in range(k * m // blocks, (k + 1) * m // blocks):
+            mu, _, cf, cb, _, kf, itf, kb, itb = _query(up_ptr, up_head, up_w, up_id, dn_ptr, dn_tail, dn_w, dn_id,
+                                                        sources[i], targets[i], df, pf, tf, db, pb, tb, kf, itf, kb,
+                                                        itb)
+            out[i] = mu
+            for j in range(cf):
+                df[tf[j]] = np.inf
+            for j in range(cb):
+                db[tb[j]] = np.inf
+    return out
 
 
 @njit(cache=True)
@@ -243,14 +267,16 @@ class ContractionHierarchy:
         self.shortcuts = int((arcs[:, 2] >= 0).sum())
         self.graph_arcs = graph.num_arcs
         self.f, self.b = Workspace(n), Workspace(n)
+        self._heaps = [np.empty(64), np.empty(64, dtype=np.int64), np.empty(64), np.empty(64, dtype=np.int64)]
         self.settled = 0
 
     def query(self, s: int, t: int, want_path: bool = True) -> tuple[float, Any]:
         f, b = self.f, self.b
         s, t = int(self.rank[s]), int(self.rank[t])
-        mu, meet, cf, cb, settled = _query(self.up_ptr, self.up_head, self.up_w, self.up_id, self.dn_ptr,
-                                           self.dn_tail, self.dn_w, self.dn_id, s, t,
-                                           f.dist, f.pred, f.touched, b.dist, b.pred, b.touched)
+        mu, meet, cf, cb, settled, *self._heaps = _query(self.up_ptr, self.up_head, self.up_w, self.up_id,
+                                                         self.dn_ptr, self.dn_tail, self.dn_w, self.dn_id, s, t,
+                                                         f.dist, f.pred, f.touched, b.dist, b.pred, b.touched,
+                                                         *self._heaps)
         self.settled += settled
         path = None
         if want_path and meet >= 0 and np.isfinite(mu):
@@ -266,8 +292,8 @@ class ContractionHierarchy:
         dst = self._nodes("targets", targets)
         if src.size != dst.size:
             raise InputError(f"{src.size} sources for {dst.size} targets: distances() answers pairs", field="targets")
-        from .ch_matrix import pairwise
-        return pairwise(self.up_ptr, self.up_head, self.up_w, self.dn_ptr, self.dn_tail, self.dn_w,
+        return pairwise(self.up_ptr, self.up_head, self.up_w, self.up_id, self.dn_ptr, self.dn_tail, self.dn_w,
+                        self.dn_id,
                         self.rank[src].astype(np.int64), self.rank[dst].astype(np.int64), numba.get_num_threads())
 
     def matrix(self, sources: Any, targets: Any) -> np.ndarray:

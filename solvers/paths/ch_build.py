@@ -300,6 +300,32 @@ def build_hierarchy(n, tails, heads, weights, limit_simulate, limit_contract, up
 
 
 @njit(cache=True)
+def _reserve(v, s, o, i, arcs, aw, n_arcs):
+    """Room for contracting ``v`` with ``s`` shortcuts in the worst case (every shortcut new,
+    every touched block moved): the graph's arrays and the arc table, grown where short."""
+    o_start, o_len, o_cap, o_end, o_to, o_w, o_id = o
+    i_start, i_len, i_cap, i_end, i_to, i_w, i_id = i
+    n_out, n_in = o_len[v], i_len[v]
+    need_o = o_end + 8
+    for k in range(n_in):
+        need_o += 4 * (o_cap[i_to[i_start[v] + k]] + n_out) + 8
+    need_i = i_end + 8
+    for k in range(n_out):
+        need_i += 4 * (i_cap[o_to[o_start[v] + k]] + n_in) + 8
+    if need_o > o_to.shape[0]:
+        o_to, o_w, o_id = grow(o_to, need_o), grow(o_w, need_o), grow(o_id, need_o)
+    if need_i > i_to.shape[0]:
+        i_to, i_w, i_id = grow(i_to, need_i), grow(i_w, need_i), grow(i_id, need_i)
+    need = n_arcs + s + 1
+    if need > arcs.shape[0]:
+        grown = np.empty((max(2 * arcs.shape[0], need), 6), dtype=np.int64)
+        grown[:n_arcs] = arcs[:n_arcs]
+        arcs = grown
+        aw = grow(aw, need)
+    return (o_start, o_len, o_cap, o_end, o_to, o_w, o_id), (i_start, i_len, i_cap, i_end, i_to, i_w, i_id), arcs, aw
+
+
+@njit(cache=True)
 def _contract_all(n, m, arcs, aw, o, i, prio, limit_simulate, limit_contract, update_neighbours, quotient, stats):
     """The contraction proper, least important node first, from the first estimates ``prio``."""
     n_arcs = m
@@ -356,26 +382,10 @@ def _contract_all(n, m, arcs, aw, o, i, prio, limit_simulate, limit_contract, up
                                                                touched, keys, items, nbr, nbr_w, nbr_id, target,
                                                                stats, buf)
             buf = (rows, buf_w)
-        # room for the worst case: every shortcut new, every touched block moved
-        n_out, n_in = o_len[v], i_len[v]
-        need_o = o_end + 8
-        for k in range(n_in):
-            need_o += 4 * (o_cap[i_to[i_start[v] + k]] + n_out) + 8
-        need_i = i_end + 8
-        for k in range(n_out):
-            need_i += 4 * (i_cap[o_to[o_start[v] + k]] + n_in) + 8
-        if need_o > o_to.shape[0]:
-            o_to, o_w, o_id = grow(o_to, need_o), grow(o_w, need_o), grow(o_id, need_o)
-        if need_i > i_to.shape[0]:
-            i_to, i_w, i_id = grow(i_to, need_i), grow(i_w, need_i), grow(i_id, need_i)
-        need = n_arcs + s + 1
-        if need > arcs.shape[0]:
-            grown = np.empty((max(2 * arcs.shape[0], need), 6), dtype=np.int64)
-            grown[:n_arcs] = arcs[:n_arcs]
-            arcs = grown
-            aw = grow(aw, need)
-        o = (o_start, o_len, o_cap, o_end, o_to, o_w, o_id)
-        i = (i_start, i_len, i_cap, i_end, i_to, i_w, i_id)
+        o, i, arcs, aw = _reserve(v, s, (o_start, o_len, o_cap, o_end, o_to, o_w, o_id),
+                                  (i_start, i_len, i_cap, i_end, i_to, i_w, i_id), arcs, aw, n_arcs)
+        o_start, o_len, o_cap, o_end, o_to, o_w, o_id = o
+        i_start, i_len, i_cap, i_end, i_to, i_w, i_id = i
         n_arcs, o_end, i_end = _apply(v, s, rows, buf_w, o, i, arcs, aw, n_arcs)
         contracted[v] = True
         rank[v] = nxt

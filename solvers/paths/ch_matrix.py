@@ -28,11 +28,11 @@ travel times and the matrix of the lengths of those very routes come from the sa
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._kernels import grow, heap_grow, heap_pop, heap_push
 
-__all__ = ["Buckets", "target_buckets", "source_rows", "many_to_many", "bucket_path", "pairwise"]
+__all__ = ["Buckets", "target_buckets", "source_rows", "many_to_many", "bucket_path"]
 
 
 @njit(cache=True)
@@ -203,104 +203,6 @@ def _meet(up_ptr, up_head, up_w, up_w2, up_id, dn_ptr, dn_tail, dn_w, dn_w2, dn_
         if val < best:
             best, best2, meet = val, fdist2[r] + b2[v], v
     return best, best2, meet, pf, pb
-
-
-# ------------------------------------------------------------------ batched point-to-point
-@njit(cache=True)
-def _distance(up_ptr, up_head, up_w, dn_ptr, dn_tail, dn_w, s, t, df, tf, db, tb, kf, itf, kb, itb):
-    """:func:`.ch._query` without paths, on heaps it is handed: the batched queries' kernel. Resets
-    ``df``/``db`` itself. Returns (distance, forward heap, backward heap)."""
-    if s == t:
-        return 0.0, kf, itf, kb, itb
-    df[s] = 0.0
-    db[t] = 0.0
-    tf[0] = s
-    tb[0] = t
-    cf, cb = 1, 1
-    mu = np.inf
-    sf = heap_push(kf, itf, 0, 0.0, s)
-    sb = heap_push(kb, itb, 0, 0.0, t)
-    while True:
-        if sf > 0 and kf[0] >= mu:
-            sf = 0
-        if sb > 0 and kb[0] >= mu:
-            sb = 0
-        if sf == 0 and sb == 0:
-            break
-        forward = sf > 0 and (sb == 0 or kf[0] <= kb[0])
-        if forward:
-            d, u, sf = heap_pop(kf, itf, sf)
-            if d > df[u]:
-                continue
-            if db[u] + d < mu:
-                mu = db[u] + d
-            stalled = False
-            for a in range(dn_ptr[u], dn_ptr[u + 1]):
-                if df[dn_tail[a]] + dn_w[a] < d:
-                    stalled = True
-                    break
-            if stalled:
-                continue
-            for a in range(up_ptr[u], up_ptr[u + 1]):
-                x = up_head[a]
-                nd = d + up_w[a]
-                if nd < df[x]:
-                    if df[x] == np.inf:
-                        tf[cf] = x
-                        cf += 1
-                    df[x] = nd
-                    if sf >= kf.shape[0]:
-                        kf, itf = heap_grow(kf, itf)
-                    sf = heap_push(kf, itf, sf, nd, x)
-        else:
-            d, u, sb = heap_pop(kb, itb, sb)
-            if d > db[u]:
-                continue
-            if df[u] + d < mu:
-                mu = df[u] + d
-            stalled = False
-            for a in range(up_ptr[u], up_ptr[u + 1]):
-                if db[up_head[a]] + up_w[a] < d:
-                    stalled = True
-                    break
-            if stalled:
-                continue
-            for a in range(dn_ptr[u], dn_ptr[u + 1]):
-                x = dn_tail[a]
-                nd = d + dn_w[a]
-                if nd < db[x]:
-                    if db[x] == np.inf:
-                        tb[cb] = x
-                        cb += 1
-                    db[x] = nd
-                    if sb >= kb.shape[0]:
-                        kb, itb = heap_grow(kb, itb)
-                    sb = heap_push(kb, itb, sb, nd, x)
-    for j in range(cf):
-        df[tf[j]] = np.inf
-    for j in range(cb):
-        db[tb[j]] = np.inf
-    return mu, kf, itf, kb, itb
-
-
-@njit(cache=True, parallel=True)
-def pairwise(up_ptr, up_head, up_w, dn_ptr, dn_tail, dn_w, sources, targets, threads):
-    """Distance of each pair ``(sources[i], targets[i])`` (internal node numbers) in one compiled
-    loop: :meth:`.ch.ContractionHierarchy.distances`. The pairs are split in one block per thread,
-    each with its own work arrays."""
-    n = up_ptr.shape[0] - 1
-    m = sources.shape[0]
-    out = np.empty(m)
-    blocks = min(max(1, m // 64), threads)
-    for k in prange(blocks):
-        df, db = np.full(n, np.inf), np.full(n, np.inf)
-        tf, tb = np.empty(max(n, 1), dtype=np.int64), np.empty(max(n, 1), dtype=np.int64)
-        kf, kb = np.empty(256), np.empty(256)
-        itf, itb = np.empty(256, dtype=np.int64), np.empty(256, dtype=np.int64)
-        for i in range(k * m // blocks, (k + 1) * m // blocks):
-            out[i], kf, itf, kb, itb = _distance(up_ptr, up_head, up_w, dn_ptr, dn_tail, dn_w, sources[i], targets[i],
-                                                 df, tf, db, tb, kf, itf, kb, itb)
-    return out
 
 
 class Buckets:
