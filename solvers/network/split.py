@@ -11,8 +11,8 @@ Here, generalised to any fabric:
 
 * Flows are grouped by the pair of switches their hosts hang from; pairs with the same number
   ``s`` of equal-cost paths form a group, and candidate ``c`` of every pair is the ``c``-th path in
-  a fixed order (on a leaf-spine: spine ``c``; on a fat-tree between pods: core ``c``, whose
-  aggregation switch is ``c // (k/2)``; inside a pod: aggregation switch ``c``).
+  a fixed order (on a leaf-spine: spine ``c``). Exact on two tiers; a fat-tree comes here only
+  when it is not recognised as one (switch names, one capacity per tier).
 * Equal-size flows of a group: with ``r`` the most flows any switch of the group sends or
   receives, each flow is split into ``p = s / gcd(r, s)`` pieces. The piece counts of the
   switch-pair matrix are split into ``s`` colours one at a time, each colour taking from every
@@ -20,9 +20,18 @@ Here, generalised to any fabric:
   flow, so such a rounding always exists); every switch ends with at most ``ceil(r p / s)`` =
   ``r p / s`` pieces of each colour, so the busiest switch is exactly balanced. A flow takes
   ``p`` consecutive pieces of its pair's colour list, same-colour pieces merged.
-* Unequal flows (our rule): the same ``p`` per group, pieces of ``size / p``, then placed largest
-  first on the candidate whose most congested link would be least congested (LPT). This is a
-  heuristic; it is also used on graphs read from files, whose candidates do not line up.
+* Fat-trees (three tiers) need more: a flow's pieces must balance its edge switch's uplinks and
+  its pod's core uplinks at once. :mod:`.fattree_split` colours aggregation indices, then cores,
+  and reaches the LP value with the fewest equal pieces it can (one path per flow first); sizes
+  that are whole multiples of a common unit are split in units. Sizes without one: the LP's
+  (vertex) path shares, each commodity's flows poured into its paths in turn (at most one split
+  flow per path boundary), then every flow that fits whole on one path within the LP value moved.
+* Unequal flows elsewhere (our rule): the same ``p`` per group, pieces of ``size / p``, then placed
+  largest first on the candidate whose most congested link would be least congested (LPT). This
+  is a heuristic; it is also used on graphs read from files, whose candidates do not line up.
+
+``metadata`` says how close it came: ``lp_congestion`` (where known without solving, or solved),
+``ratio_to_lp``, ``pieces_per_flow``, and ``reason`` where one path per flow provably cannot reach it.
 
 >>> import routeopt
 >>> from routeopt.instances.network.generate import generate_network
@@ -35,6 +44,7 @@ True
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -42,64 +52,95 @@ from scipy.sparse.csgraph import maximum_flow
 
 from ...instances.network.problem import NetworkProblem
 from ..base import Budget, Result, Solver, Status
+from ._highs import SIMPLEX_COLUMNS
 from .common import Fabric
 
-_ALIGNED = ("leafspine", "fattree")
+__all__ = ["MinimalSplitSolver", "equitable_colouring", "tree_round", "split_sequence"]
 
 
-def _round(R: np.ndarray, m: int) -> np.ndarray:
-    """An integer matrix X with every entry, row sum and column sum equal to that of ``R / m``
-    rounded down or up (a feasible circulation with lower bounds, by max flow)."""
-    A, B = R.shape
-    X = R // m
-    extra = (R % m > 0).astype(np.int64)
-    row_lo = R.sum(1) // m - X.sum(1)
-    row_hi = -(-R.sum(1) // m) - X.sum(1)
-    col_lo = R.sum(0) // m - X.sum(0)
-    col_hi = -(-R.sum(0) // m) - X.sum(0)
-    S, T, S2, T2 = A + B, A + B + 1, A + B + 2, A + B + 3
-    tails, heads, caps = [], [], []
-    excess = np.zeros(A + B + 4, dtype=np.int64)
+def tree_round(count: np.ndarray, row_leaf: np.ndarray, row_top: np.ndarray, col_leaf: np.ndarray,
+               col_top: np.ndarray, m: int, cells: bool = True) -> np.ndarray:
+    """Integers ``X`` with ``X[i]`` = ``count[i] / m`` rounded down or up, and likewise for the sum
+    over every row leaf, row top, column leaf and column top (laminar groups of the cells).
+    ``cells=False`` only asks ``0 <= X[i] <= count[i]`` of a cell: a flow may then keep its pieces
+    together in one colour, where the groups allow.
 
-    def edge(u: int, v: int, lo: int, hi: int) -> None:
-        tails.append(u), heads.append(v), caps.append(hi - lo)
-        excess[v] += lo
-        excess[u] -= lo
-
-    for a in range(A):
-        edge(S, a, int(row_lo[a]), int(row_hi[a]))
-    ai, bi = np.nonzero(extra)
-    for a, b in zip(ai.tolist(), bi.tolist()):
-        edge(a, A + b, 0, 1)
-    for b in range(B):
-        edge(A + b, T, int(col_lo[b]), int(col_hi[b]))
-    edge(T, S, 0, int(R.sum()) + 1)
-    need = 0
-    for v in range(A + B + 2):
-        if excess[v] > 0:
-            tails.append(S2), heads.append(v), caps.append(int(excess[v]))
-            need += int(excess[v])
-        elif excess[v] < 0:
-            tails.append(v), heads.append(T2), caps.append(int(-excess[v]))
-    graph = csr_matrix((np.array(caps, dtype=np.int32), (tails, heads)), shape=(A + B + 4,) * 2)
+    Cell ``i`` sits in row leaf ``row_leaf[i]``, whose top group is ``row_top[leaf]``; columns alike;
+    no two cells share both leaves.
+    Solved as a circulation with lower bounds (max flow): the fractional ``count / m`` is feasible
+    and the bounds are integral, so an integral solution exists."""
+    count = np.asarray(count, dtype=np.int64)
+    n_rl, n_rt = len(row_top), int(row_top.max()) + 1 if len(row_top) else 0
+    n_cl, n_ct = len(col_top), int(col_top.max()) + 1 if len(col_top) else 0
+    rt0, rl0 = 0, n_rt
+    cl0, ct0 = n_rt + n_rl, n_rt + n_rl + n_cl
+    S, T = ct0 + n_ct, ct0 + n_ct + 1
+    S2, T2 = T + 1, T + 2
+    rl_sum = np.bincount(row_leaf, weights=count, minlength=n_rl).astype(np.int64)
+    rt_sum = np.bincount(row_top, weights=rl_sum, minlength=n_rt).astype(np.int64)
+    cl_sum = np.bincount(col_leaf, weights=count, minlength=n_cl).astype(np.int64)
+    ct_sum = np.bincount(col_top, weights=cl_sum, minlength=n_ct).astype(np.int64)
+    tails = np.concatenate([np.full(n_rt, S), rt0 + row_top, rl0 + row_leaf, cl0 + np.arange(n_cl),
+                            ct0 + np.arange(n_ct), [T]])
+    heads = np.concatenate([rt0 + np.arange(n_rt), rl0 + np.arange(n_rl), cl0 + col_leaf, ct0 + col_top,
+                            np.full(n_ct, T), [S]])
+    total = np.concatenate([rt_sum, rl_sum, count, cl_sum, ct_sum, [0]])
+    lo = total // m
+    hi = -(-total // m)
+    hi[-1] = int(count.sum()) + 1                       # the return arc T -> S
+    if not cells:
+        at = slice(n_rt + n_rl, n_rt + n_rl + len(count))
+        lo[at], hi[at] = 0, count
+    excess = np.bincount(heads, weights=lo, minlength=T2 + 1) - np.bincount(tails, weights=lo, minlength=T2 + 1)
+    excess = excess.astype(np.int64)
+    pos, neg = np.flatnonzero(excess > 0), np.flatnonzero(excess < 0)
+    all_t = np.concatenate([tails, np.full(len(pos), S2), neg])
+    all_h = np.concatenate([heads, pos, np.full(len(neg), T2)])
+    all_c = np.concatenate([hi - lo, excess[pos], -excess[neg]])
+    graph = csr_matrix((all_c.astype(np.int32), (all_t, all_h)), shape=(T2 + 1, T2 + 1))
     flow = maximum_flow(graph, S2, T2)
-    if flow.flow_value != need:          # cannot happen for integral data; guard all the same
+    if flow.flow_value != int(excess[pos].sum()):      # cannot happen for laminar integral data
         raise RuntimeError("equitable rounding found no integral flow")
     F = flow.flow.tocsr()
-    for a, b in zip(ai.tolist(), bi.tolist()):
-        X[a, b] += int(F[a, A + b] > 0)
-    return X
+    cells = slice(n_rt + n_rl, n_rt + n_rl + len(count))
+    got = np.asarray(F[tails[cells], heads[cells]]).ravel().astype(np.int64)
+    return lo[cells] + got
 
 
-def equitable_colouring(M: np.ndarray, s: int) -> np.ndarray:
+def equitable_colouring(M: np.ndarray, s: int, cells: bool = True) -> np.ndarray:
     """Split the integer matrix ``M`` into ``s`` matrices (colours) so that every row and column
-    gets each colour ``floor`` or ``ceil`` of its sum over ``s`` times."""
-    R = M.astype(np.int64).copy()
-    out = np.zeros((s, *M.shape), dtype=np.int64)
+    (and, with ``cells``, every entry) gets each colour ``floor`` or ``ceil`` of its value over
+    ``s`` times."""
+    A, B = M.shape
+    a, b = np.nonzero(M)
+    out = np.zeros((s, A, B), dtype=np.int64)
+    R = M[a, b].astype(np.int64)
     for c in range(s):
-        out[c] = _round(R, s - c)
-        R -= out[c]
+        X = tree_round(R, a, np.arange(A), b, np.arange(B), s - c, cells)
+        out[c, a, b] = X
+        R = R - X
     return out
+
+
+def split_sequence(counts: np.ndarray, sizes: list[int]) -> list[list[tuple[int, int]]]:
+    """Hand out ``counts[c]`` pieces of colour ``c`` in consecutive runs: ``sizes[j]`` pieces to
+    member ``j``, as ``(colour, pieces)`` pairs. Runs keep each member on few colours."""
+    out, c, left = [], 0, int(counts[0]) if len(counts) else 0
+    for need in sizes:
+        mine = []
+        while need:
+            while left == 0:
+                c += 1
+                left = int(counts[c])
+            take = min(need, left)
+            mine.append((c, take))
+            need -= take
+            left -= take
+        out.append(mine)
+    return out
+
+
+_ALIGNED = ("leafspine", "fattree")
 
 
 class MinimalSplitSolver(Solver):
@@ -110,7 +151,45 @@ class MinimalSplitSolver(Solver):
     description = "single path with minimal splitting: s/gcd(r,s) pieces per flow, spread equitably"
 
     def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
+        start = time.perf_counter()
         fabric = Fabric(problem)
+        meta: dict = {}
+        split = None
+        if problem.topology == "fattree":
+            from .fattree_split import fattree_split     # it builds on this module's rounding
+            found = fattree_split(fabric, start + 0.5 * budget.time_limit)
+            if found is not None:
+                split, meta = found
+            # sizes in many units split more in the colouring than the LP's vertex does: keep the fewer
+            # pieces of the two exact answers, while the LP is small enough to be quick
+            if "unequal_sizes" in problem.features and (split is None or (
+                    len(fabric.paths) <= SIMPLEX_COLUMNS and any(len(row) > 1 for row in split))):
+                other = lp_decomposition(fabric, budget)
+                if other is not None and (split is None or sum(map(len, other[0])) < sum(map(len, split))):
+                    lam = meta.get("lp_congestion")
+                    split, meta = other[0], {k: v for k, v in {**meta, **other[1]}.items() if k != "pieces_per_unit"}
+                    if lam:
+                        meta["lp_congestion"] = lam
+        if split is None:
+            split, extra = self._groups(problem, fabric)
+            meta.update(extra)
+        load = fabric.fixed.copy()
+        for f, row in enumerate(split):
+            base = fabric.pair_offset[fabric.flow_pair[f]]
+            for k, x in row:
+                load[fabric.path_links[base + k]] += fabric.demand[f] * x
+        load[-1] = 0.0
+        objective = fabric.congestion(load)
+        pieces = [len(row) for row in split]
+        meta.update({"max_pieces": max(pieces, default=0), "pieces_per_flow": sum(pieces) / max(1, len(pieces)),
+                     "split_flows": sum(n > 1 for n in pieces)})
+        if meta.get("lp_congestion"):
+            meta["ratio_to_lp"] = objective / meta["lp_congestion"]
+        return Result(self.name, problem.name, Status.FEASIBLE, objective=objective,
+                      solution=fabric.routing(split), metadata=meta)
+
+    def _groups(self, problem: NetworkProblem, fabric: Fabric) -> tuple[list, dict]:
+        """The two-tier construction per group of switch pairs, LPT for the rest."""
         split: list[list[tuple[int, float]]] = [[] for _ in range(len(fabric.flow_pair))]
         load = fabric.fixed.copy()
         pieces_of: dict[int, int] = {}
@@ -137,11 +216,7 @@ class MinimalSplitSolver(Solver):
                     pieces_of[f] = p
                 loose += flows
         self._lpt(fabric, loose, pieces_of, split, load)
-        load[-1] = 0.0
-        pieces = [len(row) for row in split]
-        meta = {"max_pieces": max(pieces, default=0), "lpt_flows": len(loose)}
-        return Result(self.name, problem.name, Status.FEASIBLE, objective=fabric.congestion(load),
-                      solution=fabric.routing(split), metadata=meta)
+        return split, {"lpt_flows": len(loose)}
 
     @staticmethod
     def _exact(fabric: Fabric, flows: np.ndarray, s: int, p: int, split: list, load: np.ndarray) -> None:
@@ -181,3 +256,62 @@ class MinimalSplitSolver(Solver):
             share[(f, k)] = share.get((f, k), 0) + 1
         for (f, k), n in sorted(share.items()):
             split[f].append((k, n / pieces_of[f]))
+
+
+def lp_decomposition(fabric: Fabric, budget: Budget) -> tuple[list, dict] | None:
+    """The LP's path shares cut into few pieces: each commodity's flows, largest first, poured into
+    its paths in turn, so only a flow that straddles two paths is split; then whole flows moved
+    onto one path wherever that stays within the LP value. Loads equal the LP's: exact."""
+    from .lp import spray
+
+    # a vertex solution (simplex) uses few paths per commodity; interior point spreads over all
+    x, out = spray(fabric, budget, "simplex" if len(fabric.paths) <= SIMPLEX_COLUMNS else "auto")
+    if x is None:
+        return None
+    split: list[list[tuple[int, float]]] = [[] for _ in range(len(fabric.flow_pair))]
+    members: dict[int, list[int]] = {}
+    for f, pr in enumerate(fabric.flow_pair.tolist()):
+        members.setdefault(pr, []).append(f)
+    for pr, flows in members.items():
+        lo, hi = fabric.pair_offset[pr], fabric.pair_offset[pr + 1]
+        share = np.clip(x[lo:hi], 0.0, None)
+        share = share / share.sum()
+        flows.sort(key=lambda f: -fabric.demand[f])
+        room = share * fabric.demand[flows].sum()
+        k = 0
+        for f in flows:
+            need = fabric.demand[f]
+            while need > 1e-12 * fabric.demand[f]:
+                while k < len(room) - 1 and room[k] <= 1e-12 * fabric.demand[f]:
+                    k += 1
+                take = need if k == len(room) - 1 else min(need, room[k])
+                split[f].append((k, take))
+                room[k] -= take
+                need -= take
+            total = sum(t for _, t in split[f])
+            split[f] = [(c, t / total) for c, t in split[f]]
+    target = float(out["objective"])
+    _consolidate(fabric, split, target)
+    return split, {"lp_congestion": target, "construction": "LP decomposition"}
+
+
+def _consolidate(fabric: Fabric, split: list, target: float) -> None:
+    """Move each split flow whole onto one of its paths where every link stays within ``target``."""
+    load = fabric.fixed.copy()
+    for f, row in enumerate(split):
+        base = fabric.pair_offset[fabric.flow_pair[f]]
+        for k, x in row:
+            load[fabric.path_links[base + k]] += fabric.demand[f] * x
+    limit = target * fabric.capacity * (1 + 1e-12)
+    for f in sorted((f for f, row in enumerate(split) if len(row) > 1), key=lambda f: fabric.demand[f]):
+        base = fabric.pair_offset[fabric.flow_pair[f]]
+        rows = fabric.path_links[base:base + fabric.flow_paths[f]]
+        z = fabric.demand[f]
+        for k, x in split[f]:
+            load[rows[k]] -= z * x
+        after = load[rows] + z
+        fits = np.flatnonzero((after <= limit[rows]).all(axis=1))
+        if len(fits):
+            split[f] = [(int(fits[np.argmin((after[fits] - limit[rows[fits]]).max(axis=1))]), 1.0)]
+        for k, x in split[f]:
+            load[rows[k]] += z * x
