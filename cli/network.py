@@ -1,8 +1,11 @@
 """``routeopt network``: what only packet routing has: instances from topology files, and the benchmark.
-Instances are solved like any other: ``routeopt solve net.json -s split`` or
-``routeopt solve --generate leafspine -p leaves=16 -p spines=16 -p hosts_per_leaf=16 -s split``.
+Instances are solved like any other: ``routeopt solve net.json -s split``,
+``routeopt solve --generate leafspine -p leaves=16 -p spines=16 -p hosts_per_leaf=16 -s split``, or a
+wide-area network: ``routeopt solve Abilene.graphml -s ksp-lp`` (Topology Zoo GraphML, SNDlib native)
+or ``routeopt solve --generate wan -p topology=Geant2012 -s mcf-lp``.
 
     routeopt network build wan.edges --traffic-file tm.csv --out wan.json
+    routeopt network build Abilene.graphml --traffic gravity --seed 3 --out abilene.json
     routeopt network bench --quick
 """
 
@@ -24,8 +27,9 @@ from . import flags
 from .common import STATUS_STYLE, console, fmt_number, fmt_time, output_path, print_json
 
 network_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
-                          help="Packet routing in datacenter fabrics: instances from topology files, the benchmark "
-                               "(one instance: 'routeopt solve --generate leafspine').")
+                          help="Packet routing in datacenter fabrics and wide-area networks: instances from topology "
+                               "files, the benchmark (one instance: 'routeopt solve --generate leafspine', "
+                               "'routeopt solve Abilene.graphml').")
 
 FABRIC_ONLY = 1e6       # host-link capacity in the benchmark: the fabric, not the NICs, is measured
 
@@ -33,15 +37,18 @@ FABRIC_ONLY = 1e6       # host-link capacity in the benchmark: the fabric, not t
 @network_app.command()
 def build(
     topology: Annotated[Path, typer.Argument(metavar="TOPOLOGY", show_default=False,
-                                             help="Topology file: edge list (.edges .txt .csv) or .graphml.")],
+                                             help="Topology file: edge list (.edges .txt .csv), .graphml "
+                                                                  "(Topology Zoo too) or SNDlib native .txt.")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE.json", show_default=False,
                                       help="Where to write the network instance.")],
     traffic: Annotated[Optional[str], typer.Option(help="A collective among the hosts: all-to-all, ring, "
-                                                        "permutation or incast.")] = None,
+                                                        "permutation or incast; or gravity (WAN traffic: "
+                                                        "seeded log-normal node masses).")] = None,
     traffic_file: Annotated[Optional[Path], typer.Option(help="Traffic matrix CSV: source,destination,size.")] = None,
     participants: Annotated[Optional[int], typer.Option(min=2, help="Hosts taking part in --traffic "
                                                                      "(default: all).")] = None,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the participants' placement.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the participants' placement (and of "
+                                                            "the gravity masses).")] = 0,
 ) -> None:
     """Make a network instance from a topology file and its traffic, to solve or compare like any other
     (fabrics are generated directly: 'routeopt instances generate leafspine --out net.json')."""
@@ -56,6 +63,9 @@ def build(
     net = read_topology(topology)
     if traffic_file is not None:
         net = net.with_flows(read_traffic(traffic_file, net), net.name)
+    elif traffic.strip().lower() == "gravity":
+        from ..instances.network.wan import gravity
+        net = net.with_flows(gravity(net, seed, hosts=participants), f"{net.name}-gravity")
     else:
         net = net.with_flows(make_traffic(net, traffic, hosts=participants, seed=seed), f"{net.name}-{traffic}")
     path = save(net, out)

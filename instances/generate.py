@@ -71,7 +71,8 @@ KINDS: dict[str, Kind] = {
              balance_drift="MoE router scores: expert offsets drifting over steps"),
     **_kinds("network", "network.generate:NETWORK_GENERATORS", "participating hosts", None,
              leafspine="leaf-spine fabric carrying a collective (all-to-all, ring, permutation, incast)",
-             fattree="k-ary fat-tree carrying a collective"),
+             fattree="k-ary fat-tree carrying a collective",
+             wan="wide-area network (Topology Zoo / SNDlib, from topohub) carrying gravity traffic"),
 }
 _ALIASES = {"chunglu": "chung-lu", "leaf-spine": "leafspine", "fat-tree": "fattree"}
 

@@ -9,6 +9,8 @@ extension                 family      format
 ``.sol``                  vrp         CVRPLIB solutions (:mod:`.vrp.sol`)
 ``.gr .edges .osm``       paths       DIMACS, edge lists, OpenStreetMap (``.osm.pbf`` too), ``.graphml``
                                       (:mod:`.paths.io`); a graph loads as a problem without queries
+``.graphml .txt``         network     Topology Zoo GraphML (coordinates, link speeds), SNDlib native:
+                                      a wide-area network with gravity or SNDlib traffic (:mod:`.network.io`)
 ``.npz``                  balance     NumPy archive: ``scores`` (tokens x experts), ``k``,
                                       ``capacity_factor``, optional ``placement`` (:mod:`.balance.io`)
 ``.json``                 any         ``Problem.to_dict()`` with its ``family`` key
@@ -68,6 +70,12 @@ def load(path: str | Path, *, convention: str | None = None) -> Problem:
     ``floor``, ``exact``, ``dimacs``), e.g. ``exact`` for BKS computed without rounding.
     """
     path = Path(path)
+    if path.suffix.lower() in (".graphml", ".txt"):      # Topology Zoo / SNDlib: a wide-area network
+        wan_text = read_text(path)
+        if _function("network.io:is_wan_file")(path, wan_text):
+            if convention is not None:
+                raise InputError("convention applies to coordinate files, not to networks", path=path)
+            return _function("network.io:load_wan")(path, wan_text)
     graph_format = _function("paths.io:graph_format")
     if graph_format(path) is not None:
         if convention is not None:

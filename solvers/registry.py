@@ -41,6 +41,9 @@ _REGISTRY: dict[str, str] = {
     "network-greedy": "routeopt.solvers.network.greedy:GreedySolver",
     "network-milp": "routeopt.solvers.network.milp:UnsplittableMILPSolver",
     # shortest paths (family "paths")
+    "mcf-lp": "routeopt.solvers.network.mcf:ArcLPSolver",
+    "ksp-lp": "routeopt.solvers.network.ksp:KShortestPathsLPSolver",
+    "shortest-path": "routeopt.solvers.network.shortest:ShortestPathSolver",
     "dijkstra": "routeopt.solvers.paths.dijkstra:DijkstraSolver",
     "bidijkstra": "routeopt.solvers.paths.bidirectional:BidirectionalDijkstraSolver",
     "bibfs": "routeopt.solvers.paths.bidirectional:BidirectionalBFSSolver",

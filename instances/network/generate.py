@@ -1,4 +1,5 @@
-"""Seeded network instances: a fabric (leaf-spine, fat-tree) carrying a collective's traffic.
+"""Seeded network instances: a fabric (leaf-spine, fat-tree) carrying a collective's traffic, or a
+real wide-area topology (``wan``: Topology Zoo or SNDlib, from topohub) carrying gravity traffic.
 
 Traffic patterns among ``hosts`` participants (all hosts of the fabric by default), every flow of
 ``size``:
@@ -18,6 +19,7 @@ order being the placement order, so a random ring crosses the fabric.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -86,6 +88,9 @@ def traffic(net: NetworkProblem, pattern: str, *, hosts: int | None = None, size
     return [(ranks[i], ranks[j], float(size)) for i, j in pairs]
 
 
+_collective = traffic          # for generators whose own ``traffic`` parameter hides the function
+
+
 def _finish(net: NetworkProblem, kind: str, seed: int, traffic_pattern: str, hosts: int | None, size: float,
             placement: str) -> NetworkProblem:
     pattern = _pattern(traffic_pattern)
@@ -127,11 +132,45 @@ def fattree(seed: int = 0, *, k: int = 4, capacity: float = 1.0, host_capacity: 
     return _finish(fat_tree(int(k), capacity=capacity, host_capacity=host_capacity), "fattree", seed, traffic, hosts, size, placement)
 
 
-NETWORK_GENERATORS: dict[str, Callable[..., NetworkProblem]] = {"leafspine": leafspine, "fattree": fattree}
+def wan(seed: int = 0, *, topology: str = "Abilene", traffic: str = "gravity", node_weights: str = "random",
+        total: float | None = None, capacity: float = 10.0, hosts: int | None = None,
+        size: float = 1.0) -> NetworkProblem:
+    """A real wide-area topology from the topohub package (Topology Zoo name such as ``Geant2012``,
+    or ``sndlib/NAME``) carrying ``gravity`` traffic (seeded; ``node_weights`` random, degree or
+    uniform; ``total`` demand, default one unit per node), the SNDlib demands (``given``), or a
+    collective (all-to-all, ring, permutation, incast, flows of ``size``). Links carry ``capacity``
+    (Gbit/s; topohub has no link speeds; with ``given`` demands, in the demands' own unit) and weigh
+    their length in km."""
+    from .topology import topohub_with_demands
+    from .wan import gravity
+
+    if not (isinstance(capacity, (int, float)) and math.isfinite(capacity) and capacity > 0):
+        raise InputError(f"capacity must be positive, got {capacity!r}", field="capacity")
+    net, given = topohub_with_demands(str(topology), default_capacity=float(capacity))
+    word = choice("traffic", traffic, ("gravity", "given", *PATTERNS), _ALIASES)
+    n = len(net.hosts) if hosts is None else hosts
+    if word == "gravity":
+        flows = gravity(net, seed, total=total, node_weights=node_weights, hosts=hosts)
+    elif word == "given":
+        if not given:
+            raise InputError(f"{net.source} has no demands of its own (only SNDlib topologies do); "
+                             f"use traffic=gravity", field="traffic")
+        flows = given
+        n = len({v for s, t, _ in given for v in (s, t)})
+    else:
+        flows = _collective(net, word, hosts=hosts, size=size, seed=seed)
+    out = net.with_flows(flows, f"{net.name}-{word}-n{n}-s{seed}")
+    out.source = (f"generate_network('wan', seed={seed}, topology={str(topology)!r}, traffic={word!r}, "
+                  f"hosts={n}, capacity={capacity})")
+    return out
+
+
+NETWORK_GENERATORS: dict[str, Callable[..., NetworkProblem]] = {"leafspine": leafspine, "fattree": fattree,
+                                                                "wan": wan}
 
 
 def generate_network(kind: str, seed: int = 0, **params: Any) -> NetworkProblem:
-    """A seeded network instance of ``kind`` (``leafspine`` or ``fattree``)."""
+    """A seeded network instance of ``kind`` (``leafspine``, ``fattree`` or ``wan``)."""
     word = str(kind).strip().lower().replace("-", "").replace("_", "")
     if word not in NETWORK_GENERATORS:
         raise InputError(f"unknown network kind {kind!r}; valid: {', '.join(NETWORK_GENERATORS)}", field="kind")

@@ -8,9 +8,15 @@ Topologies:
 - GraphML (``.graphml``) through networkx: edge attribute ``capacity`` (default 1); a directed
   graph gives directed links, an undirected one two per edge. Nodes with ``type="host"`` are the
   hosts; without any, every node is.
+- Internet Topology Zoo GraphML (a ``.graphml`` declaring ``Latitude``/``Longitude`` or
+  ``LinkSpeed`` keys) and SNDlib native files (``.txt`` starting ``?SNDlib native format``): a
+  wide-area network with link lengths and speeds (:mod:`.topology`). :func:`load_wan` gives the
+  instance ``routeopt.load`` returns for them: the SNDlib demands, or gravity traffic (seed 0) for
+  a Zoo file, which has none.
 
 Traffic matrix (CSV): ``source,destination,size`` per line (an optional header line starting
-with ``source`` or ``src``), node names as in the topology.
+with ``source`` or ``src``), node names as in the topology; fields are separated by commas,
+semicolons or tabs (then names may hold spaces), else by spaces.
 
 >>> net = read_topology("wan.edges")                         # doctest: +SKIP
 >>> net = net.with_flows(read_traffic("tm.csv", net))        # doctest: +SKIP
@@ -27,7 +33,7 @@ import numpy as np
 from ...errors import InputError
 from .problem import NetworkProblem
 
-__all__ = ["read_topology", "read_traffic", "TOPOLOGY_SUFFIXES"]
+__all__ = ["read_topology", "read_traffic", "load_wan", "is_wan_file", "TOPOLOGY_SUFFIXES"]
 
 TOPOLOGY_SUFFIXES = (".edges", ".txt", ".csv", ".graphml")
 
@@ -48,13 +54,16 @@ def _text(path: Path) -> str:
 
 
 def read_topology(path: str | Path, text: str | None = None) -> NetworkProblem:
-    """A :class:`NetworkProblem` without flows from an edge list or GraphML file (``text``: its
-    content when already read)."""
+    """A :class:`NetworkProblem` without flows from an edge list, GraphML (Topology Zoo's too) or
+    SNDlib native file (``text``: its content when already read)."""
     path = Path(path)
     if text is None:
         text = _text(path)
+    from .topology import is_sndlib, is_zoo_graphml, read_sndlib, read_zoo_graphml
     if path.suffix.lower() == ".graphml":
-        return _read_graphml(path, text)
+        return read_zoo_graphml(path, text) if is_zoo_graphml(text) else _read_graphml(path, text)
+    if is_sndlib(text):
+        return read_sndlib(path, text)[0]
     nodes: dict[str, int] = {}
     cap: dict[tuple[int, int], float] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
@@ -102,6 +111,32 @@ def _read_graphml(path: Path, text: str) -> NetworkProblem:
             cap[pair] = cap.get(pair, 0.0) + c
     hosts = [index[str(v)] for v, d in g.nodes(data=True) if d.get("type") == "host"]
     return _network(path, nodes, hosts or list(range(len(nodes))), cap)
+
+
+def is_wan_file(path: Path, text: str) -> bool:
+    """A Topology Zoo GraphML or SNDlib native file (``routeopt.load`` reads it as a WAN)."""
+    from .topology import is_sndlib, is_zoo_graphml
+    return (path.suffix.lower() == ".graphml" and is_zoo_graphml(text)) or is_sndlib(text)
+
+
+def load_wan(path: str | Path, text: str | None = None, *, seed: int = 0) -> NetworkProblem:
+    """The instance of a Topology Zoo or SNDlib file: its topology carrying the SNDlib demands, or
+    for a Zoo file (which has no traffic) the gravity traffic of :func:`~.wan.gravity` (``seed``)."""
+    from .topology import is_sndlib, read_sndlib
+    from .wan import gravity
+
+    path = Path(path)
+    if text is None:
+        text = _text(path)
+    if is_sndlib(text):
+        net, demands = read_sndlib(path, text)
+        if demands:
+            return net.with_flows(demands, net.name)
+    else:
+        net = read_topology(path, text)
+    out = net.with_flows(gravity(net, seed), f"{net.name}-gravity-s{seed}")
+    out.source = str(path)
+    return out
 
 
 def _reach(start: int, out: list[list[int]]) -> list[bool]:
@@ -159,7 +194,9 @@ def read_traffic(path: str | Path, net: NetworkProblem, text: str | None = None)
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        parts = [p.strip() for p in re.split(r"[,;\t ]+", line) if p.strip()]
+        # a comma, semicolon or tab separates when there is one: WAN node names hold spaces ("New York")
+        sep = next((c for c in ",;\t" if c in line), None)
+        parts = [p.strip() for p in (line.split(sep) if sep else line.split()) if p.strip()]
         if lineno == 1 and parts and parts[0].lower() in ("source", "src", "from"):
             continue
         if len(parts) != 3:

@@ -82,8 +82,9 @@ class NetworkProblem(Problem):
     demand: np.ndarray                 # (F,) float, positive: each flow's size
     name: str = "network"
     best_known: float | None = None
-    topology: str = "graph"            # leafspine, fattree or graph
+    topology: str = "graph"            # leafspine, fattree, graph or wan
     source: str | None = None
+    weight: np.ndarray | None = None   # (L,) routing weight of each link (km on a WAN); None: hop count
 
     family = "network"
     size_unit = "flows"
@@ -128,6 +129,14 @@ class NetworkProblem(Problem):
         for u, v in self.links.tolist():
             self._out[u].append(v)
         self._dag_cache: dict[int, list[list[int]]] = {}
+        if self.weight is not None:
+            self.weight = np.asarray(self.weight, dtype=float).reshape(-1)
+            if len(self.weight) != len(self.links):
+                raise InputError(f"{len(self.links)} links but {len(self.weight)} weights", field="weight")
+            if not np.all(np.isfinite(self.weight)) or np.any(self.weight <= 0):
+                bad = int(np.flatnonzero(~(np.isfinite(self.weight) & (self.weight > 0)))[0])
+                raise InputError(f"link {self._link_name(bad)} has weight {self.weight[bad]!r}; "
+                                 f"weights must be positive", field="weight")
 
     # ------------------------------------------------------------------ the problem contract
     @property
@@ -279,18 +288,24 @@ class NetworkProblem(Problem):
 
         from ..base import _digest
         h = hashlib.sha256(self.family.encode())
-        _digest(h, {"nodes": self.nodes, "hosts": self.hosts, "links": self.links, "capacity": self.capacity,
-                    "flows": self.flows, "demand": self.demand, "topology": self.topology})
+        content = {"nodes": self.nodes, "hosts": self.hosts, "links": self.links, "capacity": self.capacity,
+                   "flows": self.flows, "demand": self.demand, "topology": self.topology}
+        if self.weight is not None:            # absent for fabrics: their fingerprints stay as they were
+            content["weight"] = self.weight
+        _digest(h, content)
         return h.hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": self.family, "name": self.name, "topology": self.topology,
-                "best_known": self.best_known, "source": self.source, "nodes": list(self.nodes),
-                "hosts": [self.nodes[h] for h in self.hosts],
-                "links": [[self.nodes[u], self.nodes[v], float(c)]
-                          for (u, v), c in zip(self.links.tolist(), self.capacity)],
-                "flows": [[self.nodes[s], self.nodes[t], float(z)]
-                          for (s, t), z in zip(self.flows.tolist(), self.demand)]}
+        out = {"family": self.family, "name": self.name, "topology": self.topology,
+               "best_known": self.best_known, "source": self.source, "nodes": list(self.nodes),
+               "hosts": [self.nodes[h] for h in self.hosts],
+               "links": [[self.nodes[u], self.nodes[v], float(c)]
+                         for (u, v), c in zip(self.links.tolist(), self.capacity)],
+               "flows": [[self.nodes[s], self.nodes[t], float(z)]
+                         for (s, t), z in zip(self.flows.tolist(), self.demand)]}
+        if self.weight is not None:
+            out["weight"] = self.weight.tolist()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "NetworkProblem":
@@ -308,7 +323,8 @@ class NetworkProblem(Problem):
                    np.array([c for *_, c in data["links"]], dtype=float),
                    np.array(flows).reshape(-1, 2), np.array([z for *_, z in data["flows"]], dtype=float),
                    name=str(data.get("name", "network")), best_known=data.get("best_known"),
-                   topology=str(data.get("topology", "graph")), source=data.get("source"))
+                   topology=str(data.get("topology", "graph")), source=data.get("source"),
+                   weight=None if data.get("weight") is None else np.array(data["weight"], dtype=float))
 
     @classmethod
     def solution_from_dict(cls, data: dict[str, Any]) -> NetworkSolution:
@@ -329,7 +345,8 @@ class NetworkProblem(Problem):
             sizes.append(float(z))
         return NetworkProblem(list(self.nodes), list(self.hosts), self.links.copy(), self.capacity.copy(),
                        np.array(pairs, dtype=np.int64).reshape(-1, 2), np.array(sizes, dtype=float),
-                       name=name or self.name, topology=self.topology, source=self.source)
+                       name=name or self.name, topology=self.topology, source=self.source,
+                       weight=None if self.weight is None else self.weight.copy())
 
 
 # ---------------------------------------------------------------------------- topologies

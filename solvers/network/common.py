@@ -1,8 +1,10 @@
 """The routing view shared by the network solvers: candidate paths as arrays of link indices.
 
 Flows are grouped by the pair of switches their hosts hang from; the host links are the same for
-every path, so their load is fixed, and the candidate paths of a pair are its equal-cost
-(fewest-hop) paths between the two switches. Paths of all pairs sit in one padded table
+every path, so their load is fixed, and the candidate paths of a pair are its equal-cost paths
+between the two switches: fewest-hop on a fabric, least-weight when links have weights (a WAN:
+there equal cost is rare and a pair usually has one), or, with ``k``, its ``k`` shortest simple
+paths (what a path-based LP or MILP chooses among on a WAN). Paths of all pairs sit in one padded table
 ``path_links`` (``-1`` padding points at a dummy link of infinite capacity), so the load of any
 single-path choice is one vectorised ``np.add.at``.
 """
@@ -10,7 +12,7 @@ single-path choice is one vectorised ``np.add.at``.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -18,10 +20,31 @@ from ...errors import InputError
 from ...instances.network.problem import NetworkProblem, NetworkSolution
 
 
-class Fabric:
-    """Candidate paths and fixed loads of ``problem``."""
+WAN_PATHS = 8       # default k of the path-choosing solvers on weighted networks
 
-    def __init__(self, problem: NetworkProblem):
+
+def candidates(problem: NetworkProblem, k: int | None = None) -> Callable[[int, int], list[list[int]]]:
+    """The candidate paths between two switches: equal-cost (fewest hops without weights, as the
+    fabric solvers always had; least weight with them), or the ``k`` shortest simple paths."""
+    if k is None and problem.weight is None:
+        return problem.equal_cost_paths
+    from ...instances.network.wan import PathIndex
+    index = PathIndex(problem)
+    if k is None:
+        return index.equal_cost_paths
+    return lambda a, b: index.k_shortest_paths(a, b, k)
+
+
+def default_k(problem: NetworkProblem, k: int | None) -> int | None:
+    """``k`` when given; else None (equal-cost paths) on a fabric, ``WAN_PATHS`` on a weighted network."""
+    return k if k is not None else (WAN_PATHS if problem.weight is not None else None)
+
+
+class Fabric:
+    """Candidate paths and fixed loads of ``problem`` (``paths``: a candidate rule, by default
+    :func:`candidates` without ``k``)."""
+
+    def __init__(self, problem: NetworkProblem, paths: Callable[[int, int], list[list[int]]] | None = None):
         self.problem = p = problem
         L = len(p.links)
         self.num_links = L
@@ -45,8 +68,9 @@ class Fabric:
         self.paths: list[list[int]] = []
         rows: list[list[int]] = []
         offset = [0]
+        paths = paths or candidates(p)
         for a, b in self.pairs:
-            found = p.equal_cost_paths(a, b)
+            found = paths(a, b)
             if not found:
                 raise InputError(f"no path from {p.nodes[a]} to {p.nodes[b]}", field="links")
             self.paths += found

@@ -1,4 +1,6 @@
-"""ECMP: each flow hashed to one of its equal-cost paths, as switches do.
+"""ECMP: each flow hashed to one of its equal-cost paths, as switches do: the fewest-hop paths of a
+fabric, the least-weight paths of a WAN (whose real lengths seldom tie, so ECMP there is mostly
+single shortest-path routing).
 
 The hash is modelled as a seeded uniform draw per flow. One draw is luck, so the solver also runs
 ``samples`` seeds (Monte Carlo) and reports the mean, worst and best congestion across them in

@@ -1,5 +1,7 @@
 """Greedy least-congested path: flows largest first, each on the candidate path whose most
 congested link would be least congested once the flow is added (ties: least total congestion).
+Candidates: the equal-cost paths on a fabric, the ``paths`` shortest simple paths on a weighted
+network (a WAN, where equal-cost paths would leave one choice per flow).
 
 >>> import routeopt
 >>> from routeopt.instances.network.generate import generate_network
@@ -13,8 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...instances.network.problem import NetworkProblem
-from ..base import Budget, Result, Solver, Status
-from .common import Fabric
+from ..base import Budget, Option, Result, Solver, Status
+from .common import WAN_PATHS, Fabric, candidates, default_k
+
+K_OPTION = Option("paths", int, None, f"candidate paths per flow: the k shortest simple paths; auto: the "
+                  f"equal-cost paths on an unweighted fabric, {WAN_PATHS} shortest on a weighted network", low=1)
 
 
 def greedy_choice(fabric: Fabric, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -46,9 +51,10 @@ class GreedySolver(Solver):
     kind = "heuristic"
     supports = frozenset({"unequal_sizes"})
     description = "greedy least-congested single path, largest flows first"
+    OPTIONS = (K_OPTION,)
 
     def _solve(self, problem: NetworkProblem, budget: Budget) -> Result:
-        fabric = Fabric(problem)
+        fabric = Fabric(problem, candidates(problem, default_k(problem, self.options["paths"])))
         choice, load = greedy_choice(fabric)
         return Result(self.name, problem.name, Status.FEASIBLE, objective=fabric.congestion(load),
                       solution=fabric.single(choice))

@@ -7,6 +7,11 @@ every other solver is measured against (``Result.bound``). On leaf-spine and fat
 with uniform tiers it is also the bound over all paths (the cut of each switch's uplinks is
 attained). The fractional solution itself is returned: each flow takes its commodity's shares.
 
+On other graphs (files, wide-area networks) the equal-cost paths are a few of all paths, so the
+optimum over them bounds nothing: the answer is FEASIBLE without a bound there (unless the graph is
+a tree); ``mcf-lp`` gives
+the bound over all paths and ``ksp-lp`` the LP over the k shortest.
+
 >>> import routeopt
 >>> from routeopt.instances.network.generate import generate_network
 >>> p = generate_network("leafspine", leaves=4, spines=4, hosts_per_leaf=4, traffic="ring")
@@ -25,6 +30,16 @@ from ._highs import solve_min_congestion
 from .common import Fabric
 
 _DROP = 1e-9
+FABRICS = ("leafspine", "fattree")      # where the equal-cost paths attain the bound over all paths
+
+
+def paths_suffice(problem: NetworkProblem) -> bool:
+    """Whether the optimum over equal-cost paths is the optimum over all paths: on a fabric, and
+    on a tree (a connected graph with one cable fewer than nodes: one path per pair)."""
+    if problem.topology in FABRICS:
+        return True
+    cables = {(min(u, v), max(u, v)) for u, v in problem.links.tolist()}
+    return len(cables) == len(problem.nodes) - 1
 
 
 def spray(fabric: Fabric, budget: Budget, method: str = "auto") -> tuple[np.ndarray | None, dict]:
@@ -56,14 +71,20 @@ class SprayLPSolver(Solver):
         if x is None:
             return Result(self.name, problem.name, Status.NO_SOLUTION, message=f"HiGHS: {out['status']}",
                           metadata=meta)
-        shares = []
-        for pair in range(len(fabric.pairs)):
-            lo, hi = fabric.pair_offset[pair], fabric.pair_offset[pair + 1]
-            part = np.clip(x[lo:hi], 0.0, None)
-            part[part < _DROP] = 0.0
-            part /= part.sum()
-            shares.append([(int(k), float(v)) for k, v in enumerate(part) if v > 0])
-        split = [shares[pr] for pr in fabric.flow_pair.tolist()]
-        status = Status.OPTIMAL if out["optimal"] else Status.FEASIBLE
-        return Result(self.name, problem.name, status, objective=out["objective"], bound=out["bound"],
-                      solution=fabric.routing(split), metadata=meta)
+        optimal = out["optimal"] and paths_suffice(problem)
+        return Result(self.name, problem.name, Status.OPTIMAL if optimal else Status.FEASIBLE,
+                      objective=out["objective"], bound=out["bound"] if optimal else None,
+                      solution=fractional_routing(fabric, x), metadata=meta)
+
+
+def fractional_routing(fabric: Fabric, x: np.ndarray):
+    """The routing of LP shares ``x`` (one per candidate path): every flow of a commodity takes its
+    shares, the dust below ``_DROP`` swept and the rest renormalised."""
+    shares = []
+    for pair in range(len(fabric.pairs)):
+        lo, hi = fabric.pair_offset[pair], fabric.pair_offset[pair + 1]
+        part = np.clip(x[lo:hi], 0.0, None)
+        part[part < _DROP] = 0.0
+        part /= part.sum()
+        shares.append([(int(k), float(v)) for k, v in enumerate(part) if v > 0])
+    return fabric.routing([shares[pr] for pr in fabric.flow_pair.tolist()])
