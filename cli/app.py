@@ -115,7 +115,7 @@ def solve(
     file: Annotated[Optional[Path], typer.Argument(
         metavar="[FILE]", show_default=False,
         help="Instance of any family: .vrp .tsp .atsp .txt (VRP), .gr .edges .osm .graphml (paths), "
-             ".npz (balance), .json (any).")] = None,
+             ".npz (balance), Topology Zoo .graphml or SNDlib .txt (network), .json (any).")] = None,
     generate: flags.Generate = None,
     param: flags.Params = None,
     solver: flags.Solver = "auto",
