@@ -3,15 +3,18 @@
 After Basu, Kōshima, Eden, Ben-Eliezer and Seshadhri, "A Sublinear Algorithm for Approximate
 Shortest Paths in Large Networks" (WSDM 2025). The index (:mod:`.wormhole_core`) is a dense
 *core* grown from the highest-degree node, each time adding the ring node (a neighbour of the
-core) with the most links into it, with the hop distances between all pairs of core nodes; it
-reads only the core's neighbourhoods.
+core) with the most links into it, with the hop distances between all pairs of core nodes (in the
+core with its bridges: outside nodes linking two core nodes); it reads only the core's
+neighbourhoods. Its size follows the degree distribution (the top-degree nodes holding a quarter
+of all arc ends), so that searches meet it after about the same work whatever the exponent.
 
 A query (s, t) runs a bidirectional BFS in which core nodes are reached but never expanded, so the
 search stays in the periphery. As soon as both sides have reached the core, the distance table
 gives the best route through it (from the core nodes the s side has met to those the t side has
-met). The periphery search then goes on only while it could still find something shorter and its
-budget of scanned arcs lasts; its first meeting is the shortest path avoiding the core. The answer
-is the better of the two routes.
+met). The periphery search then goes on only while it could still find something shorter and the
+next level fits in its budget of scanned arcs; its first meeting is the shortest path avoiding the
+core. Where a route could still be shorter, each side then steps once more toward the core through
+its frontier's core links only. The answer is the better of the two routes.
 
 Every answer carries a certified bound on its additive error, from two lower bounds: a path
 avoiding the core is at least as long as the two BFS radii plus one (or the meeting, once found);
@@ -42,88 +45,15 @@ from ..base import Option
 from ._kernels import join, walk
 from .bidirectional import BFSEngine
 from .common import PathSolver
-from .wormhole_core import core_adjacency, core_distances, grow_core
+from .wormhole_core import (automatic_core_size, bridged_adjacency, core_distances, core_path, grow_core,
+                            ring_links, useful_bridges)
+from .wormhole_search import core_route, core_search, expand, toward_core
 
 
 # ---------------------------------------------------------------------------------- queries
 @njit(cache=True)
-def _expand(indptr, indices, where, lv, pr, queue, lo, hi, other):
-    """Expand one BFS level ``queue[lo:hi]`` (core nodes are reached, never expanded).
-
-    Returns (new hi, frontier cost, meeting node or -1, scanned arcs, expanded nodes)."""
-    end = hi
-    cost = 0
-    scanned = 0
-    expanded = 0
-    for q in range(lo, hi):
-        u = queue[q]
-        if where[u] >= 0:
-            continue
-        expanded += 1
-        for a in range(indptr[u], indptr[u + 1]):
-            v = indices[a]
-            scanned += 1
-            if lv[v] < 0:
-                lv[v] = lv[u] + 1
-                pr[v] = u
-                queue[end] = v
-                end += 1
-                if where[v] < 0:
-                    cost += indptr[v + 1] - indptr[v]
-                if other[v] >= 0:
-                    return end, cost, v, scanned, expanded
-    return end, cost, -1, scanned, expanded
-
-
-@njit(cache=True)
-def _core_search(queue_f, lo_f, hi_f, queue_b, lo_b, hi_b, where, dist):
-    """Closest pair (in the core distance table) between the core nodes of ``queue_f[lo_f:hi_f]``
-    and ``queue_b[lo_b:hi_b]``. Returns (hops or -1, core node near s, core node near t, pairs looked up)."""
-    best, bi, bj, pairs = 255, -1, -1, 0
-    for p in range(lo_f, hi_f):
-        i = where[queue_f[p]]
-        if i < 0:
-            continue
-        row = dist[i]
-        for q in range(lo_b, hi_b):
-            j = where[queue_b[q]]
-            if j < 0:
-                continue
-            pairs += 1
-            if row[j] < best:
-                best, bi, bj = row[j], i, j
-                if best == 0:
-                    return 0, bi, bj, pairs
-    if best == 255:
-        return -1, -1, -1, pairs
-    return best, bi, bj, pairs
-
-
-@njit(cache=True)
-def _core_route(tf, f_hi, lf, tb, b_hi, lb, where, dist, best):
-    """Best route through the core over every core node either side has reached (at any level):
-    ``lf[a] + dist[a, b] + lb[b]``. Returns (length, core node near s, core node near t), or
-    ``best`` and -1s when nothing beats it."""
-    bi, bj = -1, -1
-    for p in range(f_hi):
-        a = tf[p]
-        i = where[a]
-        if i < 0 or lf[a] >= best:
-            continue
-        row = dist[i]
-        for q in range(b_hi):
-            b = tb[q]
-            j = where[b]
-            if j < 0:
-                continue
-            total = lf[a] + row[j] + lb[b]
-            if total < best:
-                best, bi, bj = total, i, j
-    return best, bi, bj
-
-
-@njit(cache=True)
-def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf, tf, lb, pb, tb):
+def _query(indptr, indices, where, core, cptr, cadj, cnodes, cdist, rptr, radj, s, t, budget,
+           lf, pf, tf, lb, pb, tb):
     """One WormHole query. Returns (hops, lower bound, path, touched, expanded, route) with hops
     -1 when unreachable and route 0 periphery, 1 core, 2 unreachable. Leaves every array reset."""
     INF = 1 << 60
@@ -150,12 +80,13 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
         if (f_empty and rf < 0) or (b_empty and rb < 0):
             break                                   # a side is closed off from the core: no path
         if rf >= 0 and rb >= 0 and not core_done:
-            d, ci, cj, _ = _core_search(tf, rf_lo, rf_hi, tb, rb_lo, rb_hi, where, cdist)
+            d, ci, cj, _ = core_search(tf, rf_lo, rf_hi, tb, rb_lo, rb_hi, where, cdist)
             core_done = True
             if d >= 0:
                 core_d = rf + rb + d
         if core_done:
-            if f_empty or b_empty or lf[tf[f_lo]] + lb[tb[b_lo]] + 1 >= core_d or scanned >= budget:
+            if (f_empty or b_empty or lf[tf[f_lo]] + lb[tb[b_lo]] + 1 >= core_d
+                    or scanned + min(f_cost, b_cost) > budget):
                 break
             forward = f_cost <= b_cost
         elif scanned >= budget or f_empty or b_empty:
@@ -165,7 +96,7 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
             forward = f_cost <= b_cost
         if forward:
             lo, hi = f_lo, f_hi
-            end, cost, m, sc, e = _expand(indptr, indices, where, lf, pf, tf, lo, hi, lb)
+            end, cost, m, sc, e = expand(indptr, indices, where, lf, pf, tf, lo, hi, lb)
             f_lo, f_hi, f_cost = hi, end, cost
             if rf < 0:
                 for q in range(hi, end):
@@ -174,7 +105,7 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
                         break
         else:
             lo, hi = b_lo, b_hi
-            end, cost, m, sc, e = _expand(indptr, indices, where, lb, pb, tb, lo, hi, lf)
+            end, cost, m, sc, e = expand(indptr, indices, where, lb, pb, tb, lo, hi, lf)
             b_lo, b_hi, b_cost = hi, end, cost
             if rb < 0:
                 for q in range(hi, end):
@@ -187,18 +118,18 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
             meet = m
             best = lf[m] + lb[m]
         elif core_done:
-            better, bi, bj = _core_route(tf, f_hi, lf, tb, b_hi, lb, where, cdist, core_d)
+            better, bi, bj = core_route(tf, f_hi, lf, tb, b_hi, lb, where, cdist, core_d)
             if bi >= 0:
                 core_d, ci, cj = better, bi, bj
     if meet >= 0 and not core_done and rf >= 0 and rb >= 0 and s != t:
-        d, ci, cj, _ = _core_search(tf, rf_lo, rf_hi, tb, rb_lo, rb_hi, where, cdist)
+        d, ci, cj, _ = core_search(tf, rf_lo, rf_hi, tb, rb_lo, rb_hi, where, cdist)
         core_done = True
         if d >= 0:
             core_d = rf + rb + d
     one_more = rf >= 0 and rb >= 0 and full_f and full_b and core_d > rf + rb   # no core node nearest to both
     if core_done and s != t:
         # core nodes met farther out by the periphery search may give a shorter route
-        better, bi, bj = _core_route(tf, f_hi, lf, tb, b_hi, lb, where, cdist, core_d)
+        better, bi, bj = core_route(tf, f_hi, lf, tb, b_hi, lb, where, cdist, core_d)
         if bi >= 0:
             core_d, ci, cj = better, bi, bj
     # lower bounds: paths avoiding the core, and paths through it
@@ -215,6 +146,20 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
         step = 0 if meet >= 0 else 1
         low_c = (rf if rf >= 0 else lf[tf[f_hi - 1]] + step) + (rb if rb >= 0 else lb[tb[b_hi - 1]] + step)
     low = min(low_p, low_c)
+    answer = min(best, core_d)
+    if core_done and s != t and answer > low:
+        # the best entry into the core is often one step past where the search stopped (on sparse
+        # power laws most remaining errors are such); reaching it costs only the frontier's core
+        # links. A side is looked past only if a route entering there could still be shorter.
+        f_end, b_end = f_hi, b_hi
+        if f_hi > f_lo and lf[tf[f_lo]] + 1 + rb < answer:
+            f_end = toward_core(rptr, radj, core, where, lf, pf, tf, f_lo, f_hi)
+        if b_hi > b_lo and rf + lb[tb[b_lo]] + 1 < answer:
+            b_end = toward_core(rptr, radj, core, where, lb, pb, tb, b_lo, b_hi)
+        f_hi, b_hi = f_end, b_end
+        better, bi, bj = core_route(tf, f_hi, lf, tb, b_hi, lb, where, cdist, core_d)
+        if bi >= 0:
+            core_d, ci, cj = better, bi, bj
     route = 2
     hops = -1
     path = np.empty(0, dtype=np.int64)
@@ -223,18 +168,10 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
         path = join(pf, pb, meet)
     elif core_d < INF:
         route, hops = 1, core_d
-        k = cdist[ci, cj] + 1                      # core path ci -> cj: step to a core neighbour one closer
-        inner = np.empty(k, dtype=np.int64)
-        inner[0] = ci
-        for i in range(1, k):
-            u = inner[i - 1]
-            for a in range(cptr[u], cptr[u + 1]):
-                if cdist[cadj[a], cj] == k - 1 - i:
-                    inner[i] = cadj[a]
-                    break
+        inner = core_path(cptr, cadj, cnodes, cdist, ci, cj)
         head = walk(pf, core[ci])
         tail = walk(pb, core[cj])[::-1]
-        path = np.concatenate((head, core[inner[1:]], tail[1:]))
+        path = np.concatenate((head, inner[1:], tail[1:]))
     touched = f_hi + b_hi
     for i in range(f_hi):
         lf[tf[i]] = -1
@@ -251,27 +188,33 @@ def _query(indptr, indices, where, core, cptr, cadj, cdist, s, t, budget, lf, pf
 class WormHole:
     """A built core; ``query(s, t) -> (hops, path, error bound)``; ``info()`` gives build time and size.
 
-    ``core_size``: nodes in the core (default ``8 * sqrt(n)``, at least 16); ``budget``: arcs the
-    periphery search may scan beyond what reaching the core needs (default 40);
+    ``core_size``: nodes in the core (None: chosen from the degree distribution, see
+    :func:`.wormhole_core.automatic_core_size`); ``core_coverage``: the share of arc ends the
+    top-degree nodes sizing an automatic core must hold; ``budget``: arcs the periphery search
+    may scan in all once both sides reach the core, a level expanded only if it fits (default 40);
     ``max_error``: re-answer exactly when the certified error bound exceeds it (None: never).
     """
 
-    def __init__(self, graph: Graph, *, core_size: int | None = None, budget: int | None = None,
-                 max_error: int | None = None):
+    def __init__(self, graph: Graph, *, core_size: int | None = None, core_coverage: float = 0.25,
+                 budget: int | None = None, max_error: int | None = None):
         if graph.directed:
             raise UnsupportedError("WormHole works on undirected graphs")
         start, cpu = time.perf_counter(), time.process_time()
         n = graph.num_nodes
-        root = math.sqrt(max(n, 1))
-        self.core_size = int(core_size if core_size is not None else max(16, 8 * root))
+        self.core_rule = ("given" if core_size is not None
+                          else f"automatic: top-degree nodes holding {core_coverage:g} of arc ends")
+        self.core_size = int(core_size if core_size is not None else automatic_core_size(graph.indptr, core_coverage))
         self.budget = int(budget if budget is not None else 40)
         self.max_error = max_error
         self.graph = graph
         self.core, self.where = grow_core(graph.indptr, graph.indices, self.core_size)
-        self.cptr, self.cadj = core_adjacency(graph.indptr, graph.indices, self.core, self.where)
         k = self.core.size
         self.cdist = np.full((k, k), 255, dtype=np.uint8)
+        self.bridges = useful_bridges(graph.indptr, graph.indices, self.core, self.where)
+        self.cptr, self.cadj, self.cnodes = bridged_adjacency(graph.indptr, graph.indices, self.core, self.where,
+                                                              self.bridges)
         core_distances(self.cptr, self.cadj, self.cdist)
+        self.rptr, self.radj = ring_links(graph.indptr, graph.indices, self.where)
         self.build_time = time.perf_counter() - start
         self.build_cpu_time = time.process_time() - cpu
         self.lf, self.pf, self.lb, self.pb = (np.full(n, -1, dtype=np.int64) for _ in range(4))
@@ -284,7 +227,8 @@ class WormHole:
     def query(self, s: int, t: int, want_path: bool = True) -> tuple[float, np.ndarray | None, float]:
         g = self.graph
         hops, low, path, touched, expanded, route = _query(
-            g.indptr, g.indices, self.where, self.core, self.cptr, self.cadj, self.cdist, s, t, self.budget,
+            g.indptr, g.indices, self.where, self.core, self.cptr, self.cadj, self.cnodes, self.cdist,
+            self.rptr, self.radj, s, t, self.budget,
             self.lf, self.pf, self.tf, self.lb, self.pb, self.tb)
         dist = float(hops) if hops >= 0 else math.inf
         bound = dist - low if hops >= 0 else 0.0
@@ -305,8 +249,10 @@ class WormHole:
 
     def info(self) -> dict[str, Any]:
         return {"build_time": self.build_time, "build_cpu_time": self.build_cpu_time, "core_size": int(self.core.size),
-                "core_arcs": int(self.cadj.size), "budget": self.budget,
-                "index_bytes": int(sum(a.nbytes for a in (self.core, self.where, self.cptr, self.cadj, self.cdist)))}
+                "core_rule": self.core_rule, "core_bridges": int(self.bridges.size), "core_arcs": int(self.cadj.size),
+                "budget": self.budget,
+                "index_bytes": int(sum(a.nbytes for a in (self.core, self.where, self.cptr, self.cadj, self.cnodes,
+                                                          self.cdist, self.rptr, self.radj)))}
 
     def stats(self) -> dict[str, Any]:
         q = max(self.queries, 1)
@@ -325,7 +271,13 @@ def build(graph: Graph, **options: Any) -> WormHole:
 
 
 class WormHoleSolver(PathSolver):
-    """WormHole: approximate hop distances with a certified additive error bound per pair."""
+    """WormHole: approximate hop distances with a certified additive error bound per pair.
+
+    The core size follows the degree distribution unless ``core_size`` is given: the top-degree
+    nodes holding ``core_coverage`` (0.25) of all arc ends, at least ``8 sqrt(n)``, at most 16384.
+    The result's metadata reports ``core_size``, ``core_rule``, ``certified_exact`` and
+    ``max_error_bound``.
+    """
 
     name = "wormhole"
     kind = "heuristic"
@@ -334,9 +286,12 @@ class WormHoleSolver(PathSolver):
     description = ("WormHole (sublinear, approximate) on unweighted undirected graphs: core of hubs, "
                    "periphery BiBFS, routes through the core; certified additive error per query")
     OPTIONS = (
-        Option("core_size", int, None, "nodes in the core (none: 8 sqrt(n), at least 16)", low=1, none_ok=True),
-        Option("budget", int, 40, "arcs the periphery search may scan beyond what reaching the core needs",
-               low=0),
+        Option("core_size", int, None, "nodes in the core (none: automatic, as many as the top-degree nodes "
+               "holding core_coverage of all arc ends, at least 8 sqrt(n), at most 16384)", low=1, none_ok=True),
+        Option("core_coverage", float, 0.25, "share of arc ends the top-degree nodes sizing an automatic core "
+               "hold (more: a larger core, fewer nodes touched, a longer build)", low=0.0, high=1.0),
+        Option("budget", int, 40, "arcs the periphery search may scan in all once both sides reach the core "
+               "(reaching it always finishes); a further level is expanded only if it fits", low=0),
         Option("max_error", int, None, "re-answer a pair exactly when its certified additive error bound "
                "exceeds this (none: never)", low=0, none_ok=True),
     )
