@@ -30,6 +30,7 @@ _REGISTRY: dict[str, str] = {
     "balance-greedy": "routeopt.solvers.balance.greedy:GreedySolver",
     "expert-choice": "routeopt.solvers.balance.greedy:ExpertChoiceSolver",
     "llep": "routeopt.solvers.balance.spill:SpillSolver",
+    "exact": "routeopt.solvers.balance.exact:ExactSolver",
     "am": "routeopt.neural.solver:AttentionModelSolver",
     "pomo": "routeopt.neural.solver:POMOSolver",
     "symnco": "routeopt.neural.solver:SymNCOSolver",
@@ -43,8 +44,8 @@ _REGISTRY: dict[str, str] = {
     "mcf-lp": "routeopt.solvers.network.mcf:ArcLPSolver",
     "ksp-lp": "routeopt.solvers.network.ksp:KShortestPathsLPSolver",
     "shortest-path": "routeopt.solvers.network.shortest:ShortestPathSolver",
-    "dijkstra": "routeopt.solvers.paths.dijkstra:DijkstraSolver",
     # shortest paths (family "paths")
+    "dijkstra": "routeopt.solvers.paths.dijkstra:DijkstraSolver",
     "bidijkstra": "routeopt.solvers.paths.bidirectional:BidirectionalDijkstraSolver",
     "bibfs": "routeopt.solvers.paths.bidirectional:BidirectionalBFSSolver",
     "astar": "routeopt.solvers.paths.astar:AStarSolver",
@@ -184,7 +185,6 @@ def choose(problem: Problem, budget: Budget | None = None) -> str:
             return "vrp-milp"
         except UnsupportedError:
             pass
-    reasons = []
     order = _AUTO_ORDER.get(problem.family, [])
     if problem.family == "network" and "mcf-lp" in _REGISTRY:
         from .network.lp import paths_suffice
@@ -192,6 +192,7 @@ def choose(problem: Problem, budget: Budget | None = None) -> str:
             # a wide-area network: equal-cost paths are not all the routes, and spraying over
             # them alone was measured 1.85x the optimum (geometric mean, 10 Topology Zoo networks)
             order = ["mcf-lp", *order]
+    reasons = []
     for name in order:
         if name not in _REGISTRY:
             continue

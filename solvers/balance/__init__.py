@@ -1,1 +1,1 @@
-"""MoE token-to-expert load balancing: exact BIP, BIP dual, loss-free bias, Sinkhorn, greedy, expert choice, LLEP spill."""
+"""MoE token-to-expert load balancing: exact (MILP; column generation proved by the dual bound), BIP dual, loss-free bias, Sinkhorn, greedy, expert choice, LLEP spill; every answer with a proved bound."""

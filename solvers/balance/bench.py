@@ -20,12 +20,13 @@ from typing import Any, Sequence
 
 from .simulate import DEFAULT_METHODS, simulate
 
-__all__ = ["run_bench", "ONE_SHOT"]
+__all__ = ["run_bench", "run_exact_bench", "ONE_SHOT", "EXACT_CASES"]
 
 # the registered solver answering a method's routing on one batch (bip-causal and topk have none:
 # on a first batch causal BIP has no earlier prices, and top-k ignores capacity)
-ONE_SHOT = {"bip": "bip", "lossfree": "lossfree", "sinkhorn": "sinkhorn", "greedy": "greedy",
-            "expert-choice": "expert-choice"}
+# (the grid's bip is the paper's routing, top-k of s - q: the one-shot solver with that finish)
+ONE_SHOT = {"bip": ("bip", {"finish": "topk"}), "lossfree": ("lossfree", {}), "sinkhorn": ("sinkhorn", {}),
+            "greedy": ("greedy", {}), "expert-choice": ("expert-choice", {})}
 
 
 def run_bench(ns: Sequence[int], ms: Sequence[int], ks: Sequence[int], *, kind: str = "balance-zipf",
@@ -52,14 +53,61 @@ def run_bench(ns: Sequence[int], ms: Sequence[int], ks: Sequence[int], *, kind: 
                     r = solve(problem, "balance-milp", time_limit=milp_time)
                     milp = r.objective if r.status.value == "OPTIMAL" else None
                 for row in rep.rows():
-                    name = ONE_SHOT.get(row["method"])
+                    name, options = ONE_SHOT.get(row["method"], (None, {}))
                     objective, gap = None, None
                     if name is not None:
-                        r = solve(problem, name, time_limit=milp_time, device=device)
+                        r = solve(problem, name, time_limit=milp_time, device=device, **options)
                         if r.status.value in ("OPTIMAL", "FEASIBLE"):
                             objective = r.objective
                             if milp is not None:
                                 gap = 100.0 * (milp - objective) / max(abs(milp), 1e-12)
                     rows.append({"n": n, "m": m, "k": k, "device": rep.device, **row,
                                  "objective": objective, "milp": milp, "gap_to_milp_pct": gap})
+    return rows
+
+
+# every generator at its defaults, and raw logits with a few strongly preferred experts (large
+# per-expert offsets): where routing by the BIP prices alone is furthest from the optimum
+EXACT_CASES = [("balance-gaussian", {}), ("balance-zipf", {}), ("balance-hot", {}), ("balance-drift", {"step": 50}),
+               ("balance-gaussian", {"spread": 2.0, "activation": "none"})]
+
+
+def run_exact_bench(n: int = 32768, m: int = 256, k: int = 8, *, kind: str = "balance-zipf",
+                    gap_size: tuple[int, int, int] = (4096, 64, 2), cases=None, device: str = "cpu",
+                    milp_time: float = 120.0, seed: int = 0, progress: Any = None) -> list[dict[str, Any]]:
+    """The exact solver against BIP and the MILP, and BIP's gap to the optimum on every generator.
+
+    1. On one ``kind`` batch ``(n, m, k)``: ``exact``, ``bip`` (default: exact finish), ``bip`` with
+       the paper's top-k routing, and ``balance-milp`` with ``milp_time`` seconds: status,
+       objective, proved bound, proved gap, gap to the best proved optimum, seconds.
+    2. On a batch of each of ``cases`` (generator, parameters) at ``gap_size``: the same methods,
+       the MILP to optimality, so the gaps are to the MILP's optimum.
+    """
+    from ...instances.balance.generate import generate_balance
+    from ..registry import solve
+
+    methods = [("exact", {}), ("bip", {}), ("bip", {"finish": "topk"}), ("balance-milp", {})]
+    plan = [(kind, {}, (n, m, k), milp_time)]
+    plan += [(c_kind, law, gap_size, 600.0) for c_kind, law in (cases or EXACT_CASES)]
+    rows = []
+    for c_kind, law, (cn, cm, ck), limit in plan:
+        problem = generate_balance(c_kind, cn, seed, m=cm, k=ck, **law)
+        label = c_kind + "".join(f" {key}={v}" for key, v in law.items())
+        cell = []
+        for name, options in methods:
+            if progress:
+                progress(f"{label} n={cn} m={cm} k={ck}: {name} {options or ''}")
+            extra = {"device": device} if name != "balance-milp" else {}
+            r = solve(problem, name, time_limit=limit, **extra, **options)
+            cell.append({"case": label, "n": cn, "m": cm, "k": ck,
+                         "method": name + "".join(f" {key}={v}" for key, v in options.items()),
+                         "status": r.status.value, "objective": r.objective, "bound": r.bound,
+                         "proved_gap_pct": r.proved_gap, "seconds": r.runtime, "message": r.message})
+        proved = [c["objective"] for c in cell if c["status"] == "OPTIMAL"]
+        optimum = max(proved) if proved else None
+        for c in cell:
+            c["optimum"] = optimum
+            c["gap_pct"] = (None if optimum is None or c["objective"] is None or c["status"] not in ("OPTIMAL", "FEASIBLE")
+                            else 100.0 * (optimum - c["objective"]) / max(abs(optimum), 1e-12))
+        rows += cell
     return rows

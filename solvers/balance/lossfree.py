@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import Option
+from .bound import prices_from_bias
 from .common import RouterSolver, loads_of
 
 __all__ = ["LossFreeRouter", "LossFreeSolver"]
@@ -48,6 +49,10 @@ class LossFreeRouter:
                 experts = (s + self.bias).topk(self.k, dim=1).indices
         self.info = {"bias_spread": float(self.bias.max() - self.bias.min())}
         return experts
+
+    def prices(self):
+        """``-bias`` as expert prices (the primal-dual reading of the method), cheapest at 0."""
+        return None if self.bias is None else prices_from_bias(self.bias)
 
 
 class LossFreeSolver(RouterSolver):

@@ -28,7 +28,7 @@ from ..highs import session
 
 __all__ = ["BalanceMILPSolver", "MAX_PAIRS"]
 
-MAX_PAIRS = 1 << 20     # token-expert pairs (binaries); 4096 x 256 is the largest benchmark size
+MAX_PAIRS = 1 << 23     # token-expert pairs (binaries); 32768 x 256 is the largest benchmark size
 
 
 class BalanceMILPSolver(Solver):
@@ -39,7 +39,7 @@ class BalanceMILPSolver(Solver):
     kind = "exact"
     supports = frozenset({"devices"})
     library = "highspy"
-    description = "Exact binary integer program (HiGHS); LP bound; at most 2^20 token-expert pairs."
+    description = "Exact binary integer program (HiGHS); LP bound; at most 2^23 token-expert pairs."
 
     def check(self, problem) -> None:
         super().check(problem)
@@ -47,7 +47,7 @@ class BalanceMILPSolver(Solver):
         if pairs > MAX_PAIRS:
             raise UnsupportedError(f"solver '{self.name}' handles at most {MAX_PAIRS} token-expert pairs; "
                                    f"'{problem.name}' has {problem.num_tokens} x {problem.num_experts} = "
-                                   f"{pairs}: use 'bip' or 'greedy'")
+                                   f"{pairs}: use 'exact' (same optimum) or 'bip'")
 
     def _solve(self, problem: BalanceProblem, budget: Budget) -> Result:
         import highspy

@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 from ..base import Option
+from .bound import prices_from_bias
 from .common import RouterSolver
 
 __all__ = ["SinkhornRouter", "SinkhornSolver"]
@@ -31,6 +32,8 @@ class SinkhornRouter:
                  iterations: int = 20, **_: Any):
         self.m, self.k, self.eps, self.iterations = m, k, float(eps), int(iterations)
         self.info: dict[str, Any] = {}
+        self.log_domain = False
+        self.q = None
 
     def __call__(self, s):
         import torch
@@ -41,9 +44,12 @@ class SinkhornRouter:
             # constant), so that eps = 1 scales the gates themselves as in S-BASE
             temperature = self.eps
             logits = torch.log(s) / temperature
+            self.log_domain = True
         else:
             temperature = self.eps * float(s.std()) if n * m > 1 else 1.0
-            logits = s / max(temperature, 1e-12)
+            temperature = max(temperature, 1e-12)
+            logits = s / temperature
+            self.log_domain = False
         f = torch.zeros(n, 1, dtype=s.dtype, device=s.device)
         g = torch.zeros(1, m, dtype=s.dtype, device=s.device)
         log_row, log_col = math.log(self.k), math.log(self.k * n / m)
@@ -52,7 +58,13 @@ class SinkhornRouter:
             g = log_col - torch.logsumexp(logits + f, dim=0, keepdim=True)
         # per-token scaling f does not change a row's order
         self.info = {"temperature": temperature}
+        # on raw scores, top-k of s / T + g is top-k of s - q with q = -T g: expert prices of the
+        # BIP dual; on log-gates g prices the logarithm, not the scores, and gives no bound
+        self.q = None if self.log_domain else prices_from_bias(temperature * g)
         return (logits + g).topk(self.k, dim=1).indices
+
+    def prices(self):
+        return self.q
 
 
 class SinkhornSolver(RouterSolver):

@@ -27,6 +27,7 @@ import numpy as np
 
 from ...instances.balance.problem import BalanceProblem, BalanceSolution
 from ..base import Budget, Option, Result, Solver, Status
+from .bound import best_bound
 from .common import DEVICE, as_tensor, loads_of, torch_device
 
 __all__ = ["SpillPlan", "spill_plan", "SpillSolver"]
@@ -86,6 +87,8 @@ class SpillSolver(Solver):
         Option("devices", int, 8, "devices the experts are spread over in contiguous blocks when the "
                "problem has no placement (capped at the number of experts)", low=1),
         DEVICE,
+        Option("bound_sweeps", int, 2, "BIP dual sweeps for the proved upper bound on the score (0: the "
+               "top-k score)", low=0),
     )
 
     def _solve(self, problem: BalanceProblem, budget: Budget) -> Result:
@@ -102,5 +105,6 @@ class SpillSolver(Solver):
                 "device_max_vio_before": SpillPlan.max_vio(plan.before),
                 "device_max_vio_after": SpillPlan.max_vio(plan.device_loads),
                 "moves": [list(mv) for mv in plan.moves], "spilled_tokens": sum(mv[3] for mv in plan.moves)}
+        bound, _ = best_bound(s, problem.k, problem.capacity, sweeps=self.options["bound_sweeps"])
         return Result(self.name, problem.name, Status.FEASIBLE, solution=BalanceSolution(experts.cpu().numpy()),
-                      metadata=meta)
+                      bound=bound, metadata=meta)
