@@ -12,7 +12,6 @@ or ``routeopt solve --generate wan -p topology=Geant2012 -s mcf-lp``.
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -21,8 +20,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from ..solvers.base import Status
-from ..solvers.registry import solve as solve_problem
 from . import flags
 from .common import STATUS_STYLE, console, fmt_number, fmt_time, output_path, print_json
 
@@ -31,7 +28,6 @@ network_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                                "files, the benchmark (one instance: 'routeopt solve --generate leafspine', "
                                "'routeopt solve Abilene.graphml').")
 
-FABRIC_ONLY = 1e6       # host-link capacity in the benchmark: the fabric, not the NICs, is measured
 
 
 @network_app.command()
@@ -73,24 +69,6 @@ def build(
                                                                   f"{len(net.links)} links, {net.size_text}"))
 
 
-def settings(quick: bool, max_hosts: int) -> list[tuple[str, dict[str, Any]]]:
-    """(kind, parameters) of each fabric in the benchmark."""
-    if quick:
-        fabrics = [("leafspine", {"leaves": 4, "spines": 4, "hosts_per_leaf": 4}), ("fattree", {"k": 4}),
-                   ("leafspine", {"leaves": 6, "spines": 4, "hosts_per_leaf": 3})]
-    else:
-        fabrics = [("leafspine", {"leaves": 16, "spines": 16, "hosts_per_leaf": 16}), ("fattree", {"k": 8}),
-                   ("fattree", {"k": 16})]
-    out = []
-    for kind, params in fabrics:
-        for pattern in ("all-to-all", "ring"):
-            total = params["leaves"] * params["hosts_per_leaf"] if kind == "leafspine" else params["k"] ** 3 // 4
-            n = min(total, max_hosts) if pattern == "all-to-all" else total
-            links = {"spine_capacity": 1.0} if kind == "leafspine" else {}
-            out.append((kind, {**params, **links, "traffic": pattern, "hosts": n, "host_capacity": FABRIC_ONLY}))
-    return out
-
-
 @network_app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="Small fabrics only (seconds).")] = False,
@@ -103,37 +81,21 @@ def bench(
                                                 help="Also write the table (or the JSON rows) to FILE, "
                                                      "e.g. benchmarks/results/network.txt.")] = None,
 ) -> None:
-    """Each method's maximum link congestion over the LP optimum, sub-flows per flow, solve time.
+    """Each method's maximum link congestion over the LP optimum, sub-flows per flow, solve time:
+    leaf-spine and fat-trees (k = 8, 16; all-to-all, ring, permutation, incast).
 
     Host links get ample capacity so that the fabric is measured; participants are placed at
-    random (seeded), so rings cross the fabric; ECMP shows its seed's draw and the mean over 20.
+    random (seeded), so traffic crosses the fabric; ECMP shows its seed's draw and the mean over 20.
     """
-    from ..instances.network.generate import generate_network
+    from ..solvers.network.bench import run_bench
     from ..solvers.registry import solver_class
 
     out = output_path(out, (".txt", ".json", ".md"), "--out")
     methods = [m.strip() for m in solvers.split(",") if m.strip()]
     for method in methods:
         solver_class(method)                    # an unknown name is refused before any run
-    rows = []
-    for kind, params in settings(quick, max_hosts):
-        net = generate_network(kind, seed, **params)
-        reference = None
-        for method in methods:
-            cls = solver_class(method)
-            if cls.max_size is not None and net.size > cls.max_size:
-                continue
-            t0 = time.perf_counter()
-            r = solve_problem(net, method, time_limit=time_limit, seed=seed)
-            elapsed = time.perf_counter() - t0
-            if method == "spray" and r.status == Status.OPTIMAL:
-                reference = r.objective
-            ratio = None if reference is None or r.objective is None else r.objective / reference
-            mean = r.metadata.get("congestion_mean")
-            rows.append({"instance": net.name, "flows": net.size, "solver": method, "status": str(r.status),
-                         "congestion": r.objective, "ratio": ratio,
-                         "ratio_mean": None if mean is None or reference is None else mean / reference,
-                         "subflows_per_flow": r.metadata.get("subflows_per_flow"), "time": elapsed})
+    rows = run_bench(quick=quick, methods=methods, time_limit=time_limit, max_hosts=max_hosts, seed=seed,
+                     say=None if as_json else lambda line: console().print(Text(line, style="dim")))
     if as_json:
         print_json(rows)
         if out is not None:
@@ -142,20 +104,71 @@ def bench(
             from ..instances._io import atomic_write
             atomic_write(out, json.dumps(rows, indent=1) + "\n")
         return
-    table = Table(title="network routing: max link congestion / LP optimum (ideal spraying)", title_justify="left")
-    for name in ("instance", "flows", "solver", "status", "congestion", "/ LP", "ECMP mean / LP", "sub-flows/flow", "time"):
+    tables = [_leaf_spine_table([r for r in rows if r["fabric"] == "leafspine"]),
+              _fat_tree_table([r for r in rows if r["fabric"] == "fattree"], methods)]
+    reasons = sorted({f"{r['instance']}: {r['reason']}" for r in rows if r["solver"] == "split" and r["reason"]})
+    notes = "\n".join(["MILP: '-' where it was not run (over its size limit); '*' not proved optimal in time.",
+                        *reasons])
+    for table in tables:
+        console().print(table)
+    console().print(Text(notes, style="dim"))
+    if out is not None:
+        from rich.console import Console
+
+        from ..instances._io import atomic_write
+        record = Console(record=True, width=220, file=io.StringIO(), color_system=None)
+        for table in tables:
+            record.print(table)
+        record.print(notes)
+        atomic_write(out, record.export_text(styles=False))
+        console().print(Text(f"wrote {out}", style="dim"))
+
+
+def _leaf_spine_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="leaf-spine: max link congestion / LP optimum (ideal spraying)", title_justify="left")
+    for name in ("instance", "flows", "solver", "status", "congestion", "/ LP", "ECMP mean / LP", "sub-flows/flow",
+                 "time"):
         table.add_column(name, justify="left" if name in ("instance", "solver", "status") else "right")
     for r in rows:
         table.add_row(r["instance"], str(r["flows"]), r["solver"],
                       Text(r["status"], style=STATUS_STYLE.get(r["status"], "")), fmt_number(r["congestion"], 3),
                       fmt_number(r["ratio"], 3), fmt_number(r["ratio_mean"], 3),
                       fmt_number(r["subflows_per_flow"], 2), fmt_time(r["time"]))
-    console().print(table)
-    if out is not None:
-        from rich.console import Console
+    return table
 
-        from ..instances._io import atomic_write
-        record = Console(record=True, width=200, file=io.StringIO(), color_system=None)
-        record.print(table)
-        atomic_write(out, record.export_text(styles=False))
-        console().print(Text(f"wrote {out}", style="dim"))
+
+def _fat_tree_table(rows: list[dict[str, Any]], methods: list[str]) -> Table:
+    """One line per instance: the LP, split beside it, the other methods' ratios for reference."""
+    table = Table(title="fat-tree: max link congestion / LP optimum (ideal spraying), minimal splitting beside it",
+                  title_justify="left")
+    table.add_column("instance", justify="left", no_wrap=True)
+    columns = ["flows", "LP", "LP time"]
+    if "split" in methods:
+        columns += ["split / LP", "pieces/flow", "split time"]
+    others = [m for m in methods if m not in ("spray", "split")]
+    short = {"network-greedy": "greedy", "network-milp": "MILP", "ecmp": "ECMP"}
+    columns += [f"{short.get(m, m)} / LP" for m in others] + (["ECMP mean / LP"] if "ecmp" in others else [])
+    columns += ["MILP time"] if "network-milp" in others else []
+    for name in columns:
+        table.add_column(name, justify="right")
+    by_instance: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        by_instance.setdefault(r["instance"], {})[r["solver"]] = r
+    for name, cells in by_instance.items():
+        first = next(iter(cells.values()))
+        spray = cells.get("spray")
+        line = [name, str(first["flows"]), fmt_number(first["lp"], 3), fmt_time(spray["time"]) if spray else "-"]
+        if "split" in methods:
+            sp = cells.get("split")
+            line += ["-", "-", "-"] if sp is None else [fmt_number(sp["ratio"], 4),
+                                                        fmt_number(sp["subflows_per_flow"], 3), fmt_time(sp["time"])]
+        for m in others:
+            r = cells.get(m)
+            mark = "" if r is None or m != "network-milp" or r["status"] == "OPTIMAL" else "*"
+            line.append("-" if r is None else fmt_number(r["ratio"], 3) + mark)
+        if "ecmp" in others:
+            line.append("-" if cells.get("ecmp") is None else fmt_number(cells["ecmp"]["ratio_mean"], 3))
+        if "network-milp" in others:
+            line.append("-" if cells.get("network-milp") is None else fmt_time(cells["network-milp"]["time"]))
+        table.add_row(*line)
+    return table

@@ -38,6 +38,7 @@ import numpy as np
 
 from ...errors import InputError
 from .problem import NetworkProblem
+from .io import _number
 
 __all__ = ["DEFAULT_CAPACITY", "ZOO_KEYS", "is_zoo_graphml", "is_sndlib", "read_zoo_graphml", "read_sndlib",
            "from_topohub", "haversine"]
@@ -271,7 +272,7 @@ def read_sndlib(path: str | Path, text: str | None = None) -> tuple[NetworkProbl
                 raise InputError(f"expected 'NAME ( LONGITUDE LATITUDE )', got {raw.strip()!r}", path=path, line=lineno)
             if m.group(1) in index:
                 raise InputError(f"node {m.group(1)!r} appears twice", path=path, line=lineno)
-            lon, lat = (_num(x, path, lineno, "coordinate") for x in m.group(2, 3))
+            lon, lat = (_number(x, path, lineno, "coordinate") for x in m.group(2, 3))
             index[m.group(1)] = len(names)
             names.append(m.group(1))
             coords.append((lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None)
@@ -290,7 +291,7 @@ def read_sndlib(path: str | Path, text: str | None = None) -> tuple[NetworkProbl
                 if len(rest) < 4:
                     raise InputError("expected pre-installed capacity, its cost, routing cost and setup cost "
                                      "after the link's ends", path=path, line=lineno)
-                values = [_num(x, path, lineno, "link field") for x in rest]
+                values = [_number(x, path, lineno, "link field") for x in rest]
                 modules = values[4::2]
                 c = values[0] if values[0] > 0 else max(modules, default=0.0)
                 if ends[0] != ends[1]:
@@ -299,7 +300,7 @@ def read_sndlib(path: str | Path, text: str | None = None) -> tuple[NetworkProbl
                 if len(rest) < 2:
                     raise InputError("expected routing unit and demand value after the demand's ends",
                                      path=path, line=lineno)
-                value = _num(rest[1], path, lineno, "demand value")
+                value = _number(rest[1], path, lineno, "demand value")
                 if value < 0:
                     raise InputError(f"negative demand {rest[1]}", path=path, line=lineno)
                 if value > 0 and ends[0] != ends[1]:
@@ -310,16 +311,6 @@ def read_sndlib(path: str | Path, text: str | None = None) -> tuple[NetworkProbl
     net = wan_network(path.name.split(".")[0] or path.stem, str(path), names, coords, cables,
                       max(known, default=DEFAULT_CAPACITY), path)
     return net, demands
-
-
-def _num(text: str, path: Path, line: int, what: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise InputError(f"{what} must be a number, got {text!r}", path=path, line=line) from None
-    if not math.isfinite(x):
-        raise InputError(f"{what} must be finite, got {text!r}", path=path, line=line)
-    return x
 
 
 # ---------------------------------------------------------------------------- topohub
