@@ -90,9 +90,9 @@ def test_time_limit_honoured():
     assert result.metadata["iterations"] > 0
 
 
-@pytest.mark.parametrize("kind,feature", [("mdvrp", "multi_depot"), ("hfvrp", "heterogeneous_fleet")])
-def test_unsupported_features_refused(kind, feature):
-    problem = routeopt.generate(kind, n=20, seed=0)
+@pytest.mark.parametrize("mode,feature", [("zones", "zones"), ("preferences", "preferences")])
+def test_unsupported_features_refused(mode, feature):
+    problem = routeopt.generate("pvrp", n=20, seed=0, mode=mode)
     with pytest.raises(UnsupportedError, match=feature):
         routeopt.solve(problem, solver="local", time_limit=1)
 

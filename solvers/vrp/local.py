@@ -1,16 +1,21 @@
 """The project's own VRP heuristic: construction, granular local search, ruin and recreate.
 
-Method (single depot, one vehicle type with a count limit; capacity, time windows, service
-times, asymmetric matrices):
+Method (capacity, time windows, service times, asymmetric matrices; several depots and vehicle
+types, each with its count, capacity, fixed cost, start and end depots and maximum duration):
 
 1. Construction: Clarke-Wright parallel savings (``s_ij = d_i0 + d_0j - d_ij``, directed, so it
    is valid for asymmetric matrices), sweep by polar angle (needs coordinates) or nearest
    neighbour. Routes beyond the fleet are dissolved and their clients inserted at least cost.
+   With several depots or vehicle types the first solution is built by cheapest insertion
+   instead (largest demand first), over one route slot per vehicle: every slot prices its own
+   depots, capacity, fixed cost (paid when the route is not empty) and duration limit.
 2. Local search (first improvement) over granular neighbour lists (the ``neighbours`` nearest
    clients, default 20): relocate and Or-opt of 1-3 clients, swaps and small cross-exchanges of
    up to 3+3 clients, 2-opt* (tails exchange), intra-route Or-opt, swap and 2-opt (priced by
    walking the new route, so reversals are exact on asymmetric matrices and with time windows),
-   moves into an empty route. Capacity excess and time warp are penalised with weights that
+   moves into an empty route (one of each type). Tails exchanged between slots ending at
+   different depots are priced to the new slot's end depot. Capacity excess and time warp (plus
+   duration beyond the maximum, as in PyVRP) are penalised with weights that
    adapt towards 45 % feasible local optima; infeasible optima are repaired with 10x penalties.
 3. Iterated local search: SISR-style ruin (strings around a random client in nearby routes)
    and greedy recreate with blinks, then local search; simulated-annealing acceptance with a
@@ -67,6 +72,11 @@ def warm_up() -> float:
                vehicle_types=[VehicleType(count=5, capacity=(3,))])
     _run(tiny, Budget(time_limit=1e6, seed=0), LocalSearchSolver.check_options({"iterations": 3}),
          time.perf_counter())
+    fleet = VRPProblem(distance=d, num_depots=2, demand=[0, 0, 1, 1, 1, 1], name="warm-up-fleet",
+                       vehicle_types=[VehicleType(count=2, capacity=(3,), fixed_cost=5),
+                                      VehicleType(count=2, capacity=(2,), start_depot=1, end_depot=0)])
+    _run(fleet, Budget(time_limit=1e6, seed=0), LocalSearchSolver.check_options({"iterations": 3}),
+         time.perf_counter())     # several types start from insertion, a kernel of its own
     _WARM = True
     return time.perf_counter() - start
 
@@ -78,9 +88,11 @@ class LocalSearchSolver(Solver):
     family = "vrp"
     kind = "heuristic"
     library = "numba"
-    supports = frozenset({"capacity", "asymmetric", "time_windows", "service_times"})
+    supports = frozenset({"capacity", "asymmetric", "time_windows", "service_times", "multi_depot",
+                          "heterogeneous_fleet", "fixed_cost", "max_duration", "open_depots"})
     description = ("built-in construction (savings, sweep, nearest) + granular local search + "
-                   "ruin and recreate; capacity, time windows, asymmetric; one depot and fleet")
+                   "ruin and recreate; capacity, time windows, asymmetric, several depots and "
+                   "vehicle types (fixed costs, max durations)")
     OPTIONS = (
         Option("construction", str, "savings", "first solution: Clarke-Wright savings, sweep by polar "
                "angle (needs coordinates) or nearest neighbour", choices=CONSTRUCTIONS),
@@ -200,48 +212,72 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
 
     data = to_integers(problem)
     n = problem.num_nodes
-    ncl = n - 1
+    nd = problem.num_depots
+    ncl = n - nd
     meta: dict[str, Any] = {"compile_time": compile_time, "scale": data.scale}
     if ncl == 0:
         return Result("local", problem.name, Status.FEASIBLE, solution=VRPSolution([]), metadata=meta)
-    dem = data.demand[:, 0].copy() if data.demand.shape[1] else np.zeros(n, dtype=np.int64)
-    cap = data.capacity[0][0] if data.demand.shape[1] else int(BIG)
-    cap = min(int(cap), int(BIG))
+    dims = data.demand.shape[1]
+    dem = data.demand[:, 0].copy() if dims else np.zeros(n, dtype=np.int64)
+    types = problem.vehicle_types
+    caps = [min(int(data.capacity[k][0]) if dims else int(BIG), int(BIG)) for k in range(len(types))]
     use_tw = int(data.has_time or bool(data.service.any()))
     D = np.ascontiguousarray(data.distance, dtype=np.int64)
     T = np.ascontiguousarray(data.duration, dtype=np.int64)
-    neigh = _neighbours(D, options["neighbours"])
+    neigh = _neighbours(D, options["neighbours"], nd)
     prob = (D, T, data.service.astype(np.int64), np.ascontiguousarray(data.time_windows[:, 0]),
             np.ascontiguousarray(data.time_windows[:, 1]), dem.astype(np.int64), neigh,
-            np.array([cap, use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T))], dtype=np.int64))
+            np.array([max(caps), use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T)),
+                      nd, len(types)], dtype=np.int64))
 
-    R = max(1, min(problem.vehicle_types[0].count, ncl))
+    # One slot per vehicle (at most one per client), grouped by type: (start, end, capacity,
+    # fixed cost, max duration, type) per slot.
+    rdat = np.array([(vt.start_depot, vt.end_depot, caps[k], data.fixed_cost[k], data.max_duration[k], k)
+                     for k, vt in enumerate(types) for _ in range(max(1, min(vt.count, ncl)))],
+                    dtype=np.int64)
+    R = rdat.shape[0]
     maxl = ncl + 4
     sol = (np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
            np.zeros(n, np.int64), np.zeros((n, 6), np.int64), np.zeros((n, 6), np.int64),
            np.zeros((R, 3), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
            np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.zeros(R, np.bool_),
-           np.zeros(R, np.int64), np.zeros(3, np.int64))
+           np.zeros(R, np.int64), np.zeros(3, np.int64), rdat)
     pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(dem.max())))), 10.0])
 
     K.seed_rng(int(budget.seed) % (2**32))
     initial = options["initial_solution"]     # a Solution to start from (e.g. a neural one)
-    routes = ([list(r.visits) for r in initial.routes if r.visits] if initial is not None
-              else _construct(options["construction"], problem, prob, K))
-    routes.sort(key=lambda r: -int(dem[r].sum()))
-    for r, visits in enumerate(routes[:R]):
-        sol[0][r, :len(visits)] = visits
-        sol[1][r] = len(visits)
+    # The constructions build routes from depot 0 for one vehicle type; other fleets start from
+    # cheapest insertion, which prices every slot's own depots and type.
+    simple = len(types) == 1 and nd == 1
+    if initial is not None:
+        routes = [(list(r.visits), r.vehicle_type if 0 <= r.vehicle_type < len(types) else 0)
+                  for r in initial.routes if r.visits]
+    elif simple:
+        routes = [(r, 0) for r in _construct(options["construction"], problem, prob, K)]
+    else:
+        routes = []
+    routes.sort(key=lambda r: -int(dem[r[0]].sum()))
+    free = {k: list(np.flatnonzero(rdat[:, 5] == k)) for k in range(len(types))}
+    extra_clients: list[int] = []
+    for visits, k in routes:
+        if free[k]:
+            r = free[k].pop(0)
+            sol[0][r, :len(visits)] = visits
+            sol[1][r] = len(visits)
+        else:
+            extra_clients += visits
     for r in range(R):
         K.update_route(prob, sol, r)
     bufA = np.zeros(maxl, np.int64)
     bufB = np.zeros(maxl, np.int64)
-    extra = np.array([c for visits in routes[R:] for c in visits], dtype=np.int64)
+    if not routes:
+        extra_clients = sorted(range(nd, n), key=lambda c: -int(dem[c]))
+    extra = np.array(extra_clients, dtype=np.int64)
     if extra.size:
         K.insert_all(prob, sol, pen, extra, bufA)
-    order = np.arange(1, n, dtype=np.int64)
+    order = np.arange(nd, n, dtype=np.int64)
     K.shuffle(order)
-    meta["initial_routes"] = len(routes)
+    meta["initial_routes"] = len(routes) if routes else int((sol[1] > 0).sum())
     best_flat = np.zeros(n + R + 1, np.int64)
     state_f = np.array([0.0, np.inf])
 
@@ -253,6 +289,8 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
         return cost, dist, excess, warp
 
     keep_if_best()                      # the construction itself may be the best feasible answer
+    if math.isfinite(state_f[1]):
+        meta["construction_objective"] = float(state_f[1]) / data.scale
     K.local_search(prob, sol, pen, order, bufA, bufB)
     cost, dist, excess, warp = keep_if_best()
     for mult in (10.0, 100.0):
@@ -313,7 +351,8 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     else:
         flat, status = fallback, Status.INFEASIBLE
         message = "local search found no feasible solution in the time limit"
-    solution = VRPSolution([Route(r) for r in _unflat(flat[: _flat_len(flat, R)]) if r])
+    solution = VRPSolution([Route(r, int(rdat[k, 5]))
+                            for k, r in enumerate(_unflat(flat[: _flat_len(flat, R)])) if r])
     if status is Status.FEASIBLE:
         meta["progress"] = in_objective_units(problem, progress, data.scale, float(state_f[1]), solution)
     return Result("local", problem.name, status, solution=solution, message=message, metadata=meta)

@@ -5,12 +5,15 @@ one another so tightly that splitting them would only spread one algorithm over 
 
 Everything works on flat int64 arrays in the integer units of ``common.to_integers``.
 
-``prob`` = (D, T, svc, early, late, demand, neigh, par) with ``par = [capacity, use_time]``.
+``prob`` = (D, T, svc, early, late, demand, neigh, par) with ``par = [capacity, use_time,
+symmetric, depots, vehicle types]`` (nodes ``0 .. depots-1`` are depots).
 ``sol``  = (rt, rlen, route, pos, PD, SD, rinfo, last_mod, last_tested, bk, bklen, touched,
-tlist, ctr): route ``r`` visits ``rt[r, :rlen[r]]``; ``PD[c]``/``SD[c]`` hold the prefix (depot
-to ``c``) and suffix (``c`` to depot) data of client ``c`` as (distance, load, duration, time
-warp, earliest, latest) so a move that glues a prefix, a few clients and a suffix is priced in
-O(1); ``rinfo[r]`` = (distance, load, time warp) of route ``r``. Time windows use the time-warp
+tlist, ctr, rdat): route ``r`` visits ``rt[r, :rlen[r]]``; ``rdat[r]`` = (start depot, end depot,
+capacity, fixed cost, max duration, vehicle type) of the slot ``r`` (slots are grouped by type);
+``PD[c]``/``SD[c]`` hold the prefix (start depot to ``c``) and suffix (``c`` to end depot) data
+of client ``c`` as (distance, load, duration, time warp, earliest, latest) so a move that glues a
+prefix, a few clients and a suffix is priced in O(1); ``rinfo[r]`` = (distance, load, time warp
+plus duration excess) of route ``r``; its cost adds the fixed cost when it is not empty. Time windows use the time-warp
 segment algebra of Vidal et al. (as in HGS and PyVRP): a route is feasible iff its warp is 0.
 ``bk``/``bklen``/``touched``/``tlist`` back up routes changed in one ruin-and-recreate step so a
 rejected step is undone by restoring only those; ``ctr = [move counter, touched count, tracking]``.
@@ -60,7 +63,16 @@ def pcost(dist, load, tw, cap, pen):
 @njit(cache=True, inline="always")
 def route_cost(prob, sol, r, pen):
     rinfo = sol[6]
-    return pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], prob[7][0], pen)
+    if sol[1][r] == 0:
+        return 0.0
+    return pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], sol[14][r, 2], pen) + sol[14][r, 3]
+
+
+@njit(cache=True, inline="always")
+def over(dur, sol, r):
+    """Duration beyond the slot's maximum, priced as time warp (as PyVRP does)."""
+    x = dur - sol[14][r, 4]
+    return x if x > 0 else 0
 
 
 @njit(cache=True, _nrt=False)
@@ -69,13 +81,15 @@ def update_route(prob, sol, r):
     rt, rlen, route, pos, PD, SD, rinfo = sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6]
     L = rlen[r]
     use_tw = par[1]
+    s0 = sol[14][r, 0]
+    s1 = sol[14][r, 1]
     dist = 0
     load = 0
     dur = 0
     tw = 0
-    e = twe[0]
-    lt = twl[0]
-    last = 0
+    e = twe[s0]
+    lt = twl[s0]
+    last = s0
     for p in range(L):
         c = rt[r, p]
         route[c] = r
@@ -95,9 +109,9 @@ def update_route(prob, sol, r):
     load = 0
     dur = 0
     tw = 0
-    e = twe[0]
-    lt = twl[0]
-    first = 0
+    e = twe[s1]
+    lt = twl[s1]
+    first = s1
     for p in range(L - 1, -1, -1):
         c = rt[r, p]
         dist += D[c, first]
@@ -116,10 +130,11 @@ def update_route(prob, sol, r):
         rinfo[r, 1] = 0
         rinfo[r, 2] = 0
     else:
-        rinfo[r, 0] = dist + D[0, first]
+        rinfo[r, 0] = dist + D[s0, first]
         rinfo[r, 1] = load
         if use_tw:
-            rinfo[r, 2] = merge(0, 0, twe[0], twl[0], 0, dur, tw, e, lt, first, T)[1]
+            m = merge(0, 0, twe[s0], twl[s0], s0, dur, tw, e, lt, first, T)
+            rinfo[r, 2] = m[1] + over(m[0], sol, r)
         else:
             rinfo[r, 2] = 0
 
@@ -128,7 +143,8 @@ def update_route(prob, sol, r):
 def pre(prob, sol, r, p):
     """State of route ``r`` up to and including position ``p`` (-1: the depot alone)."""
     if p < 0:
-        return 0, 0, 0, 0, prob[3][0], prob[4][0], 0
+        s0 = sol[14][r, 0]
+        return 0, 0, 0, 0, prob[3][s0], prob[4][s0], s0
     c = sol[0][r, p]
     PD = sol[4]
     return PD[c, 0], PD[c, 1], PD[c, 2], PD[c, 3], PD[c, 4], PD[c, 5], c
@@ -146,31 +162,60 @@ def app(prob, st, c):
 
 @njit(cache=True, inline="always")
 def fin(prob, sol, st, r, p, pen):
-    """Penalised cost of ``st`` followed by route ``r`` from position ``p`` to the depot."""
+    """Penalised cost of ``st`` followed by route ``r`` from position ``p`` to its end depot."""
     dist, load, dur, tw, e, lt, last = st
     D, T = prob[0], prob[1]
+    rd = sol[14]
     if p >= sol[1][r]:
-        if last == 0:
+        if last < prob[7][3]:
             return 0.0
-        dist += D[last, 0]
+        s1 = rd[r, 1]
+        dist += D[last, s1]
         if prob[7][1]:
-            tw = merge(dur, tw, e, lt, last, 0, 0, prob[3][0], prob[4][0], 0, T)[1]
+            m = merge(dur, tw, e, lt, last, 0, 0, prob[3][s1], prob[4][s1], s1, T)
+            tw = m[1] + over(m[0], sol, r)
     else:
         c = sol[0][r, p]
         SD = sol[5]
         dist += D[last, c] + SD[c, 0]
         load += SD[c, 1]
         if prob[7][1]:
-            tw = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)[1]
-    return pcost(dist, load, tw, prob[7][0], pen)
+            m = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)
+            tw = m[1] + over(m[0], sol, r)
+    return pcost(dist, load, tw, rd[r, 2], pen) + rd[r, 3]
+
+
+@njit(cache=True, inline="always")
+def fin_in(prob, sol, st, r, p, o, pen):
+    """Like ``fin`` for the tail of route ``r`` from ``p`` glued into slot ``o``: the tail is
+    walked when the two slots end at different depots (its suffix data ends at ``r``'s)."""
+    if o == r:
+        return fin(prob, sol, st, r, p, pen)
+    rd = sol[14]
+    if rd[o, 1] != rd[r, 1]:
+        for i in range(p, sol[1][r]):
+            st = app(prob, st, sol[0][r, i])
+        return fin(prob, sol, st, o, 1 << 60, pen)
+    dist, load, dur, tw, e, lt, last = st
+    if p >= sol[1][r]:
+        return fin(prob, sol, st, o, 1 << 60, pen)
+    D, T = prob[0], prob[1]
+    c = sol[0][r, p]
+    SD = sol[5]
+    dist += D[last, c] + SD[c, 0]
+    load += SD[c, 1]
+    if prob[7][1]:
+        m = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)
+        tw = m[1] + over(m[0], sol, o)
+    return pcost(dist, load, tw, rd[o, 2], pen) + rd[o, 3]
 
 
 @njit(cache=True, _nrt=False)
-def walk_cost(prob, sol, buf, L, pen):
-    st = (0, 0, 0, 0, prob[3][0], prob[4][0], 0)
+def walk_cost(prob, sol, buf, L, pen, r):
+    st = pre(prob, sol, r, -1)
     for i in range(L):
         st = app(prob, st, buf[i])
-    return fin(prob, sol, st, 0, 1 << 60, pen)
+    return fin(prob, sol, st, r, 1 << 60, pen)
 
 
 @njit(cache=True, _nrt=False)
@@ -227,8 +272,10 @@ def copy_part(dst, n, src, r, a, b):
 # ----------------------------------------------------------------------------- moves
 @njit(cache=True, inline="always")
 def node_at(sol, r, p):
-    if p < 0 or p >= sol[1][r]:
-        return 0
+    if p < 0:
+        return sol[14][r, 0]
+    if p >= sol[1][r]:
+        return sol[14][r, 1]
     return sol[0][r, p]
 
 
@@ -248,6 +295,8 @@ def exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
               + D[pB, su0] + D[suL, nB] - D[pB, sv0] - D[svL, nB])
     else:
         dd = D[pA, nA] - D[pA, su0] - D[suL, nA] + D[pB, su0] + D[suL, nB] - D[pB, nB]
+        if a == rlen[ru]:           # an emptied route costs nothing, even from one depot to another
+            dd -= D[pA, nA]
     if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
         return False
     st = pre(prob, sol, ru, pu - 1)
@@ -278,15 +327,18 @@ def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
     """Tails exchange: ru[:i+1] + rv[j+1:] and rv[:j+1] + ru[i+1:]; apply if better."""
     rt, rlen = sol[0], sol[1]
     D = prob[0]
-    x, y = node_at(sol, ru, i), node_at(sol, rv, j)
-    nx, ny = node_at(sol, ru, i + 1), node_at(sol, rv, j + 1)
-    dd = D[x, ny] + D[y, nx] - D[x, nx] - D[y, ny]
-    if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
-        return False
-    ca = fin(prob, sol, pre(prob, sol, ru, i), rv, j + 1, pen)
+    rd = sol[14]
+    # the distance bound holds when both slots share one depot (tails keep their end depot)
+    if rd[ru, 0] == rd[ru, 1] and rd[rv, 0] == rd[rv, 1] and rd[ru, 1] == rd[rv, 1]:
+        x, y = node_at(sol, ru, i), node_at(sol, rv, j)
+        nx, ny = node_at(sol, ru, i + 1), node_at(sol, rv, j + 1)
+        dd = D[x, ny] + D[y, nx] - D[x, nx] - D[y, ny]
+        if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
+            return False
+    ca = fin_in(prob, sol, pre(prob, sol, ru, i), rv, j + 1, ru, pen)
     if ca >= base:
         return False
-    cb = fin(prob, sol, pre(prob, sol, rv, j), ru, i + 1, pen)
+    cb = fin_in(prob, sol, pre(prob, sol, rv, j), ru, i + 1, rv, pen)
     if ca + cb >= base - EPS:
         return False
     na = copy_part(bufA, 0, rt, ru, 0, i + 1)
@@ -300,7 +352,7 @@ def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
 
 @njit(cache=True, _nrt=False)
 def intra_try(prob, sol, pen, r, buf, L, base):
-    c = walk_cost(prob, sol, buf, L, pen)
+    c = walk_cost(prob, sol, buf, L, pen, r)
     if c < base - EPS:
         set_route(prob, sol, r, buf, L)
         return True
@@ -401,10 +453,13 @@ def inter_moves(prob, sol, pen, u, v, bufA, bufB):
 
 
 @njit(cache=True, _nrt=False)
-def find_empty(sol):
-    rlen = sol[1]
-    for r in range(rlen.size):
-        if rlen[r] == 0:
+def find_empty(sol, after):
+    """First empty slot after slot ``after`` of another vehicle type (-1: none); slots are grouped
+    by type, so successive calls from -1 visit one empty slot of each type."""
+    rlen, rd = sol[1], sol[14]
+    typ = -1 if after < 0 else rd[after, 5]
+    for r in range(after + 1, rlen.size):
+        if rlen[r] == 0 and rd[r, 5] != typ:
             return r
     return -1
 
@@ -433,17 +488,25 @@ def local_search(prob, sol, pen, order, bufA, bufB):
                     done = inter_moves(prob, sol, pen, u, v, bufA, bufB)
                 if done:
                     improved = True
-            e = find_empty(sol)
-            ru = route[u]
-            if e >= 0 and (last_mod[ru] > lt or last_mod[e] > lt):
-                pu = sol[3][u]
-                base = route_cost(prob, sol, ru, pen)
-                if exchange(prob, sol, pen, ru, pu, 1, e, 0, 0, base, bufA, bufB):
-                    improved = True
-                else:
-                    ru = route[u]
+            e = find_empty(sol, -1)
+            while e >= 0:
+                ru = route[u]
+                if last_mod[ru] > lt or last_mod[e] > lt:
+                    pu = sol[3][u]
+                    base = route_cost(prob, sol, ru, pen)
+                    if exchange(prob, sol, pen, ru, pu, 1, e, 0, 0, base, bufA, bufB):
+                        improved = True
+                        break
                     if two_opt_star(prob, sol, pen, ru, sol[3][u], e, -1, base, bufA, bufB):
                         improved = True
+                        break
+                    if prob[7][4] > 1 and two_opt_star(prob, sol, pen, e, -1, ru, sol[3][u] - 1,
+                                                       base, bufA, bufB):
+                        improved = True      # u and its tail move to another type
+                        break
+                if prob[7][4] == 1:
+                    break
+                e = find_empty(sol, e)
 
 
 # ----------------------------------------------------------------------------- ruin and recreate
@@ -467,11 +530,14 @@ def insert_client(prob, sol, pen, c, blink, bufA):
             d = fin(prob, sol, app(prob, pre(prob, sol, r, p - 1), c), r, p, pen) - base
             if d < best:
                 best, br, bp = d, r, p
-    e = find_empty(sol)
-    if e >= 0:
+    e = find_empty(sol, -1)
+    while e >= 0:
         d = fin(prob, sol, app(prob, pre(prob, sol, e, -1), c), e, 0, pen)
         if d < best:
             best, br, bp = d, e, 0
+        if prob[7][4] == 1:
+            break
+        e = find_empty(sol, e)
     if br < 0:              # every neighbour is unrouted: try all positions of all routes
         for r in range(rlen.size):
             base = route_cost(prob, sol, r, pen)
@@ -502,12 +568,13 @@ def ruin(prob, sol, removed, ruined, rem):
     for r in range(R):
         if rlen[r] > 0:
             used += 1
-    ncl = n - 1
+    nd = prob[7][3]
+    ncl = n - nd
     avg = ncl / max(used, 1)
     lmax = min(10.0, avg)
     ksmax = 4.0 * 10.0 / (1.0 + lmax) - 1.0
     ks = int(np.random.random() * max(ksmax, 1.0)) + 1
-    seed = 1 + np.random.randint(ncl)
+    seed = nd + np.random.randint(ncl)
     nrem = 0
     strings = 0
     for k in range(-1, neigh.shape[1]):
@@ -538,15 +605,18 @@ def ruin(prob, sol, removed, ruined, rem):
 
 @njit(cache=True, _nrt=False)
 def total(prob, sol, pen):
-    rinfo = sol[6]
-    cap = prob[7][0]
+    """Penalised cost, cost (distance + fixed costs), capacity excess and time warp."""
+    rinfo, rlen, rd = sol[6], sol[1], sol[14]
     c = 0.0
     dist = 0
     excess = 0
     warp = 0
     for r in range(rinfo.shape[0]):
-        c += pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], cap, pen)
-        dist += rinfo[r, 0]
+        if rlen[r] == 0:
+            continue
+        cap = rd[r, 2]
+        c += pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], cap, pen) + rd[r, 3]
+        dist += rinfo[r, 0] + rd[r, 3]
         if rinfo[r, 1] > cap:
             excess += rinfo[r, 1] - cap
         warp += rinfo[r, 2]
@@ -558,7 +628,7 @@ def mark_infeasible(prob, sol):
     """Stamp infeasible routes as changed so a search with new penalties looks at them again."""
     rinfo, last_mod, ctr = sol[6], sol[7], sol[13]
     for r in range(rinfo.shape[0]):
-        if rinfo[r, 1] > prob[7][0] or rinfo[r, 2] > 0:
+        if rinfo[r, 1] > sol[14][r, 2] or rinfo[r, 2] > 0:
             ctr[0] += 1
             last_mod[r] = ctr[0]
 

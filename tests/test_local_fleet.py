@@ -1,0 +1,137 @@
+"""The built-in local search on several vehicle types: multi-depot, heterogeneous fleet with
+fixed costs, routes starting and ending at different depots, maximum route durations. Every
+answer is feasible under ``evaluate``, no worse than the solution the search started from, and
+close to PyVRP's at the same small budget."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import routeopt
+from routeopt import Status
+from routeopt.errors import UnsupportedError
+from routeopt.instances.vrp.problem import VRPProblem, VRPSolution, VehicleType
+from routeopt.solvers.vrp import local
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    local.warm_up()
+
+
+def open_depots(seed: int) -> VRPProblem:
+    """MDVRP whose vehicles of depot j end their shift at depot j + 1."""
+    p = routeopt.generate("mdvrp", n=60, seed=seed, depots=3)
+    m = p.num_depots
+    types = [dataclasses.replace(vt, end_depot=(j + 1) % m) for j, vt in enumerate(p.vehicle_types)]
+    return dataclasses.replace(p, vehicle_types=types, name=f"open-depots-{seed}")
+
+
+def max_duration(seed: int) -> VRPProblem:
+    """CVRP with a shift limit just above the longest out-and-back trip, so that it binds."""
+    p = routeopt.generate("cvrp", n=60, seed=seed)
+    trip = max(p.distance[0, c] + p.distance[c, 0] for c in p.clients)
+    vt = dataclasses.replace(p.vehicle_types[0], max_duration=1.05 * float(trip))
+    return dataclasses.replace(p, vehicle_types=[vt], name=f"max-duration-{seed}")
+
+
+def mixed(seed: int) -> VRPProblem:
+    """Two depots and two types of different capacity, fixed cost and shift limit."""
+    p = routeopt.generate("mdvrp", n=50, seed=seed, depots=2)
+    cap = p.vehicle_types[0].capacity[0]
+    trip = max(p.distance[d, c] + p.distance[c, d] for c in p.clients for d in (0, 1))
+    types = [VehicleType(count=6, capacity=(cap,), fixed_cost=500, start_depot=0, end_depot=1),
+             VehicleType(count=12, capacity=(round(0.6 * cap),), fixed_cost=200, start_depot=1,
+                         end_depot=1, max_duration=1.5 * float(trip))]
+    return dataclasses.replace(p, vehicle_types=types, name=f"mixed-{seed}")
+
+
+CASES = {
+    "mdvrp": lambda s: routeopt.generate("mdvrp", n=80, seed=s),
+    "hfvrp": lambda s: routeopt.generate("hfvrp", n=80, seed=s),
+    "open_depots": open_depots,
+    "max_duration": max_duration,
+    "mixed": mixed,
+}
+
+
+def check(problem, result) -> None:
+    assert result.status == Status.FEASIBLE, (result.status, result.message)
+    evaluation = problem.evaluate(result.solution)
+    assert evaluation.feasible, evaluation.violations
+    assert result.objective == pytest.approx(evaluation.objective)
+    # the search's own cost (distance + fixed costs of its slots) is the one evaluate gives
+    assert result.metadata["claimed_objective"] == pytest.approx(evaluation.objective)
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_feasible_and_no_worse_than_start(kind):
+    problem = CASES[kind](1)
+    assert not problem.features & {"zones", "preferences", "prizes", "multi_dimensional_demand"}
+    start = routeopt.solve(problem, solver="local", time_limit=5, seed=1, iterations=1)
+    result = routeopt.solve(problem, solver="local", time_limit=1.5, seed=1)
+    check(problem, start)
+    check(problem, result)
+    assert result.objective <= start.objective + 1e-9
+    if "construction_objective" in result.metadata:
+        assert result.objective <= result.metadata["construction_objective"] + 1e-9
+
+
+@pytest.mark.parametrize("kind", ["mdvrp", "hfvrp", "open_depots", "max_duration"])
+def test_close_to_pyvrp(kind):
+    pytest.importorskip("pyvrp")
+    problem = CASES[kind](2)
+    ours = routeopt.solve(problem, solver="local", time_limit=2, seed=1)
+    theirs = routeopt.solve(problem, solver="pyvrp", time_limit=2, seed=1)
+    check(problem, ours)
+    assert theirs.status == Status.FEASIBLE
+    assert ours.objective <= 1.10 * theirs.objective
+
+
+def test_routes_keep_their_vehicle_type():
+    problem = mixed(3)
+    result = routeopt.solve(problem, solver="local", time_limit=1, seed=0, iterations=100)
+    check(problem, result)
+    used = problem.evaluate(result.solution).details["vehicles_by_type"]
+    assert all(u <= vt.count for u, vt in zip(used, problem.vehicle_types))
+    assert {r.vehicle_type for r in result.solution.routes} <= {0, 1}
+
+
+def test_initial_solution_of_several_types():
+    problem = routeopt.generate("hfvrp", n=40, seed=4)
+    from routeopt.instances.vrp.generate import feasible_solution
+    first = feasible_solution(problem)
+    result = routeopt.solve(problem, solver="local", time_limit=5, seed=0, iterations=50,
+                            initial_solution=first)
+    check(problem, result)
+    assert result.objective <= problem.evaluate(first).objective
+
+
+def _prizes() -> VRPProblem:
+    p = routeopt.generate("cvrp", n=20, seed=0)
+    required = np.ones(p.num_nodes, dtype=bool)
+    required[5] = False
+    return dataclasses.replace(p, required=required, prize=np.full(p.num_nodes, 10.0))
+
+
+def _two_dimensions() -> VRPProblem:
+    p = routeopt.generate("cvrp", n=20, seed=0)
+    demand = np.column_stack([p.demand[:, 0], p.demand[:, 0]])
+    vt = dataclasses.replace(p.vehicle_types[0], capacity=p.vehicle_types[0].capacity * 2)
+    return dataclasses.replace(p, demand=demand, vehicle_types=[vt])
+
+
+@pytest.mark.parametrize("make,feature", [
+    (lambda: routeopt.generate("pvrp", n=20, seed=0, mode="zones"), "zones"),
+    (lambda: routeopt.generate("pvrp", n=20, seed=0), "preferences"),
+    (_prizes, "prizes"),
+    (_two_dimensions, "multi_dimensional_demand"),
+])
+def test_features_still_missing_are_refused(make, feature):
+    with pytest.raises(UnsupportedError, match=feature):
+        routeopt.solve(make(), solver="local", time_limit=1)
