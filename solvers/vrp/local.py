@@ -117,25 +117,26 @@ class LocalSearchSolver(Solver):
         if self.options["construction"] == "sweep" and problem.coordinates is None:
             raise UnsupportedError(f"construction 'sweep' needs coordinates, which instance "
                                    f"'{problem.name}' lacks; use 'savings' or 'nearest'")
-        if len(problem.vehicle_types) != 1:
-            raise UnsupportedError("solver 'local' does not support several vehicle types")
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
         start = time.perf_counter()
         with stop_on_signals() as stop:
+            if budget.threads > 1:      # independent searches in processes (the kernels hold the GIL)
+                from .local_parallel import run_parallel
+                return stop.mark(run_parallel(problem, budget, self.options, start))
             compile_time = warm_up()
             return stop.mark(_run(problem, budget, self.options, start, compile_time))
 
 
 # ----------------------------------------------------------------------------- driver
-def _neighbours(D: np.ndarray, k: int) -> np.ndarray:
+def _neighbours(D: np.ndarray, k: int, depots: int = 1) -> np.ndarray:
     n = D.shape[0]
     sym = (D + D.T).astype(float)
-    sym[:, 0] = np.inf
+    sym[:, :depots] = np.inf
     np.fill_diagonal(sym, np.inf)
-    k = max(1, min(k, n - 2))
+    k = max(1, min(k, n - depots - 1))
     nb = np.argsort(sym, axis=1, kind="stable")[:, :k]
-    nb[0] = nb[1] if n > 1 else 0
+    nb[:depots] = nb[depots] if n > depots else 0
     return np.ascontiguousarray(nb, dtype=np.int64)
 
 
