@@ -161,19 +161,25 @@ def app(prob, st, c):
 
 
 @njit(cache=True, inline="always")
-def fin(prob, sol, st, r, p, pen):
-    """Penalised cost of ``st`` followed by route ``r`` from position ``p`` to its end depot."""
+def fin_in(prob, sol, st, r, p, o, pen):
+    """Penalised cost of ``st`` followed by route ``r`` from position ``p``, priced as slot ``o``
+    (its end depot, capacity, fixed cost and duration limit). The tail is walked when the two
+    slots end at different depots (its suffix data ends at ``r``'s)."""
+    rd = sol[14]
+    if rd[o, 1] != rd[r, 1]:
+        for i in range(p, sol[1][r]):
+            st = app(prob, st, sol[0][r, i])
+        p = sol[1][r]
     dist, load, dur, tw, e, lt, last = st
     D, T = prob[0], prob[1]
-    rd = sol[14]
     if p >= sol[1][r]:
         if last < prob[7][3]:
             return 0.0
-        s1 = rd[r, 1]
+        s1 = rd[o, 1]
         dist += D[last, s1]
         if prob[7][1]:
             m = merge(dur, tw, e, lt, last, 0, 0, prob[3][s1], prob[4][s1], s1, T)
-            tw = m[1] + over(m[0], sol, r)
+            tw = m[1] + over(m[0], sol, o)
     else:
         c = sol[0][r, p]
         SD = sol[5]
@@ -181,33 +187,14 @@ def fin(prob, sol, st, r, p, pen):
         load += SD[c, 1]
         if prob[7][1]:
             m = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)
-            tw = m[1] + over(m[0], sol, r)
-    return pcost(dist, load, tw, rd[r, 2], pen) + rd[r, 3]
+            tw = m[1] + over(m[0], sol, o)
+    return pcost(dist, load, tw, rd[o, 2], pen) + rd[o, 3]
 
 
 @njit(cache=True, inline="always")
-def fin_in(prob, sol, st, r, p, o, pen):
-    """Like ``fin`` for the tail of route ``r`` from ``p`` glued into slot ``o``: the tail is
-    walked when the two slots end at different depots (its suffix data ends at ``r``'s)."""
-    if o == r:
-        return fin(prob, sol, st, r, p, pen)
-    rd = sol[14]
-    if rd[o, 1] != rd[r, 1]:
-        for i in range(p, sol[1][r]):
-            st = app(prob, st, sol[0][r, i])
-        return fin(prob, sol, st, o, 1 << 60, pen)
-    dist, load, dur, tw, e, lt, last = st
-    if p >= sol[1][r]:
-        return fin(prob, sol, st, o, 1 << 60, pen)
-    D, T = prob[0], prob[1]
-    c = sol[0][r, p]
-    SD = sol[5]
-    dist += D[last, c] + SD[c, 0]
-    load += SD[c, 1]
-    if prob[7][1]:
-        m = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)
-        tw = m[1] + over(m[0], sol, o)
-    return pcost(dist, load, tw, rd[o, 2], pen) + rd[o, 3]
+def fin(prob, sol, st, r, p, pen):
+    """Penalised cost of ``st`` followed by route ``r`` from position ``p`` to its end depot."""
+    return fin_in(prob, sol, st, r, p, r, pen)
 
 
 @njit(cache=True, _nrt=False)
