@@ -44,7 +44,6 @@ __all__ = ["DEFAULT_CAPACITY", "ZOO_KEYS", "is_zoo_graphml", "is_sndlib", "read_
            "from_topohub", "haversine"]
 
 DEFAULT_CAPACITY = 10.0           # Gbit/s, for a link whose speed the file does not say
-EARTH_RADIUS_KM = 6371.0
 MIN_LENGTH_KM = 1.0               # co-located PoPs: a link still costs something to cross
 ZOO_KEYS = ("Latitude", "Longitude", "LinkSpeed", "LinkSpeedRaw", "LinkLabel")
 _UNITS = {"": 1e-9, "k": 1e-6, "m": 1e-3, "g": 1.0, "t": 1e3}       # to Gbit/s
@@ -52,15 +51,14 @@ SNDLIB_HEADER = "?SNDlib native format"
 
 
 def haversine(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in km between two (longitude, latitude) points in degrees.
+    """Great-circle distance in km between two (longitude, latitude) points in degrees (the street
+    maps' formula and Earth radius).
 
     >>> round(haversine(-74.01, 40.71, -87.65, 41.85))    # New York - Chicago
     1146
     """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    from ..paths.osm import haversine as metres
+    return float(metres(lon1, lat1, lon2, lat2)) / 1000.0
 
 
 # ---------------------------------------------------------------------------- the common builder
@@ -202,13 +200,7 @@ def read_zoo_graphml(path: str | Path, text: str | None = None, *,
 def _float(item: tuple[str, int] | None, path: Path, what: str, line: int) -> float | None:
     if item is None or item[0] == "":
         return None
-    try:
-        x = float(item[0])
-    except ValueError:
-        raise InputError(f"{what} must be a number, got {item[0]!r}", path=path, line=item[1]) from None
-    if not math.isfinite(x):
-        raise InputError(f"{what} must be finite, got {item[0]!r}", path=path, line=item[1])
-    return x
+    return _number(item[0], path, item[1], what)
 
 
 def _zoo_speed(edge: dict[str, Any], path: Path) -> float | None:
