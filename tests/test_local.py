@@ -90,13 +90,6 @@ def test_time_limit_honoured():
     assert result.metadata["iterations"] > 0
 
 
-@pytest.mark.parametrize("mode,feature", [("zones", "zones"), ("preferences", "preferences")])
-def test_unsupported_features_refused(mode, feature):
-    problem = routeopt.generate("pvrp", n=20, seed=0, mode=mode)
-    with pytest.raises(UnsupportedError, match=feature):
-        routeopt.solve(problem, solver="local", time_limit=1)
-
-
 def test_unknown_construction_refused():
     problem = routeopt.generate("cvrp", n=10, seed=0)
     with pytest.raises(routeopt.InputError, match="construction='magic' is not one of savings, sweep, nearest"):

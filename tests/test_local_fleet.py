@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 import routeopt
 from routeopt import Status
-from routeopt.errors import UnsupportedError
-from routeopt.instances.vrp.problem import VRPProblem, VRPSolution, VehicleType
+from routeopt.instances.vrp.problem import VRPProblem, VehicleType
 from routeopt.solvers.vrp import local
 
 pytest.importorskip("numba")
@@ -110,28 +108,3 @@ def test_initial_solution_of_several_types():
                             initial_solution=first)
     check(problem, result)
     assert result.objective <= problem.evaluate(first).objective
-
-
-def _prizes() -> VRPProblem:
-    p = routeopt.generate("cvrp", n=20, seed=0)
-    required = np.ones(p.num_nodes, dtype=bool)
-    required[5] = False
-    return dataclasses.replace(p, required=required, prize=np.full(p.num_nodes, 10.0))
-
-
-def _two_dimensions() -> VRPProblem:
-    p = routeopt.generate("cvrp", n=20, seed=0)
-    demand = np.column_stack([p.demand[:, 0], p.demand[:, 0]])
-    vt = dataclasses.replace(p.vehicle_types[0], capacity=p.vehicle_types[0].capacity * 2)
-    return dataclasses.replace(p, demand=demand, vehicle_types=[vt])
-
-
-@pytest.mark.parametrize("make,feature", [
-    (lambda: routeopt.generate("pvrp", n=20, seed=0, mode="zones"), "zones"),
-    (lambda: routeopt.generate("pvrp", n=20, seed=0), "preferences"),
-    (_prizes, "prizes"),
-    (_two_dimensions, "multi_dimensional_demand"),
-])
-def test_features_still_missing_are_refused(make, feature):
-    with pytest.raises(UnsupportedError, match=feature):
-        routeopt.solve(make(), solver="local", time_limit=1)

@@ -89,10 +89,12 @@ class LocalSearchSolver(Solver):
     kind = "heuristic"
     library = "numba"
     supports = frozenset({"capacity", "asymmetric", "time_windows", "service_times", "multi_depot",
-                          "heterogeneous_fleet", "fixed_cost", "max_duration", "open_depots"})
+                          "heterogeneous_fleet", "fixed_cost", "max_duration", "open_depots", "zones",
+                          "preferences", "prizes", "multi_dimensional_demand"})
     description = ("built-in construction (savings, sweep, nearest) + granular local search + "
-                   "ruin and recreate; capacity, time windows, asymmetric, several depots and "
-                   "vehicle types (fixed costs, max durations)")
+                   "ruin and recreate; capacity (several dimensions), time windows, asymmetric, "
+                   "several depots and vehicle types (fixed costs, max durations, zones, "
+                   "preferences), optional clients with prizes")
     OPTIONS = (
         Option("construction", str, "savings", "first solution: Clarke-Wright savings, sweep by polar "
                "angle (needs coordinates) or nearest neighbour", choices=CONSTRUCTIONS),
@@ -141,7 +143,7 @@ def _neighbours(D: np.ndarray, k: int, depots: int = 1) -> np.ndarray:
 
 
 def _construct(method: str, problem: VRPProblem, prob: tuple, kernels) -> list[list[int]]:
-    D, T, svc, early, late, dem, neigh, par = prob
+    D, T, svc, early, late, dem, neigh, par = prob[:8]
     n = D.shape[0]
     cap, use_tw = int(par[0]), bool(par[1])
     if method == "savings":
@@ -218,22 +220,26 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     meta: dict[str, Any] = {"compile_time": compile_time, "scale": data.scale}
     if ncl == 0:
         return Result("local", problem.name, Status.FEASIBLE, solution=VRPSolution([]), metadata=meta)
-    dims = data.demand.shape[1]
-    dem = data.demand[:, 0].copy() if dims else np.zeros(n, dtype=np.int64)
     types = problem.vehicle_types
-    caps = [min(int(data.capacity[k][0]) if dims else int(BIG), int(BIG)) for k in range(len(types))]
+    dem, caps, bits = _loads(problem, data)
     use_tw = int(data.has_time or bool(data.service.any()))
     D = np.ascontiguousarray(data.distance, dtype=np.int64)
     T = np.ascontiguousarray(data.duration, dtype=np.int64)
     neigh = _neighbours(D, options["neighbours"], nd)
+    X, zone_cost, prize = _service_costs(problem, data, D)
+    dims = caps.shape[1]
+    # a client's size for insertion orders: its demand as a share of the largest capacity, summed
+    size = (data.demand / np.maximum(caps.max(axis=0), 1)).sum(axis=1) if data.demand.shape[1] else np.zeros(n)
     prob = (D, T, data.service.astype(np.int64), np.ascontiguousarray(data.time_windows[:, 0]),
-            np.ascontiguousarray(data.time_windows[:, 1]), dem.astype(np.int64), neigh,
-            np.array([max(caps), use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T)),
-                      nd, len(types)], dtype=np.int64))
+            np.ascontiguousarray(data.time_windows[:, 1]), dem, neigh,
+            np.array([int(caps[:, 0].max()), use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T)),
+                      nd, len(types), dims, bits, int(X.any()), int((prize >= 0).any()), zone_cost],
+                     dtype=np.int64), X, prize)
 
     # One slot per vehicle (at most one per client), grouped by type: (start, end, capacity,
-    # fixed cost, max duration, type) per slot.
-    rdat = np.array([(vt.start_depot, vt.end_depot, caps[k], data.fixed_cost[k], data.max_duration[k], k)
+    # fixed cost, max duration, type, capacities of further demand dimensions) per slot.
+    rdat = np.array([(vt.start_depot, vt.end_depot, caps[k, 0], data.fixed_cost[k], data.max_duration[k], k,
+                      *caps[k, 1:])
                      for k, vt in enumerate(types) for _ in range(max(1, min(vt.count, ncl)))],
                     dtype=np.int64)
     R = rdat.shape[0]
@@ -243,13 +249,13 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
            np.zeros((R, 3), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
            np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.zeros(R, np.bool_),
            np.zeros(R, np.int64), np.zeros(3, np.int64), rdat)
-    pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(dem.max())))), 10.0])
+    pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(data.demand.max(initial=0))))), 10.0])
 
     K.seed_rng(int(budget.seed) % (2**32))
     initial = options["initial_solution"]     # a Solution to start from (e.g. a neural one)
     # The constructions build routes from depot 0 for one vehicle type; other fleets start from
     # cheapest insertion, which prices every slot's own depots and type.
-    simple = len(types) == 1 and nd == 1
+    simple = len(types) == 1 and nd == 1 and dims <= 1
     if initial is not None:
         routes = [(list(r.visits), r.vehicle_type if 0 <= r.vehicle_type < len(types) else 0)
                   for r in initial.routes if r.visits]
@@ -257,7 +263,7 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
         routes = [(r, 0) for r in _construct(options["construction"], problem, prob, K)]
     else:
         routes = []
-    routes.sort(key=lambda r: -int(dem[r[0]].sum()))
+    routes.sort(key=lambda r: -float(size[r[0]].sum()))
     free = {k: list(np.flatnonzero(rdat[:, 5] == k)) for k in range(len(types))}
     extra_clients: list[int] = []
     for visits, k in routes:
@@ -272,7 +278,7 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     bufA = np.zeros(maxl, np.int64)
     bufB = np.zeros(maxl, np.int64)
     if not routes:
-        extra_clients = sorted(range(nd, n), key=lambda c: -int(dem[c]))
+        extra_clients = sorted(range(nd, n), key=lambda c: -float(size[c]))
     extra = np.array(extra_clients, dtype=np.int64)
     if extra.size:
         K.insert_all(prob, sol, pen, extra, bufA)
@@ -348,7 +354,8 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     meta["search_time"] = time.perf_counter() - search_start
     if math.isfinite(state_f[1]):
         flat, status, message = best_flat, Status.FEASIBLE, ""
-        meta["claimed_objective"] = float(state_f[1]) / data.scale
+        if _exact_in_integers(problem, data.scale):
+            meta["claimed_objective"] = float(state_f[1]) / data.scale
     else:
         flat, status = fallback, Status.INFEASIBLE
         message = "local search found no feasible solution in the time limit"
@@ -357,6 +364,64 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     if status is Status.FEASIBLE:
         meta["progress"] = in_objective_units(problem, progress, data.scale, float(state_f[1]), solution)
     return Result("local", problem.name, status, solution=solution, message=message, metadata=meta)
+
+
+def _loads(problem: VRPProblem, data) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per-node loads (several demand dimensions packed into one int64), per-type capacities
+    (types x dimensions, at least one column) and the bits per packed dimension."""
+    n, dims = problem.num_nodes, data.demand.shape[1]
+    if dims == 0:
+        return np.zeros(n, np.int64), np.full((len(problem.vehicle_types), 1), int(BIG), np.int64), 63
+    demand = data.demand.astype(np.int64)
+    caps = np.array([[min(int(c), int(BIG)) for c in data.capacity[k]]
+                     for k in range(len(problem.vehicle_types))], dtype=np.int64)
+    if dims == 1:
+        return demand[:, 0].copy(), caps, 63
+    bits = 63 // dims
+    totals = demand.sum(axis=0)
+    if (demand < 0).any() or int(totals.max()) >= 1 << bits:
+        raise UnsupportedError(f"multi_dimensional_demand: local packs {dims} demand dimensions into "
+                               f"{bits} bits each; instance '{problem.name}' has a total demand of "
+                               f"{int(totals.max())} in one dimension, beyond {(1 << bits) - 1}")
+    # a capacity at or above the dimension's total never binds: clipped to fit its field
+    caps = np.minimum(caps, (1 << bits) - 1)
+    packed = np.zeros(n, np.int64)
+    for d in range(dims):
+        packed += demand[:, d] << (bits * d)
+    return packed, caps, bits
+
+
+def _service_costs(problem: VRPProblem, data, D: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """What each vehicle type pays to serve each client (types x nodes: preferences as costs, and
+    the forbidden cost for clients in its zones), that forbidden cost (0: no zones), and each
+    client's prize (-1: required)."""
+    types = problem.vehicle_types
+    n = problem.num_nodes
+    prize = np.where(problem.required, -1, data.prize).astype(np.int64)
+    prize[: problem.num_depots] = -1
+    X = np.zeros((len(types), n), np.int64)
+    for k, extra in enumerate(data.arc_extra):
+        if extra is not None:
+            X[k] = extra
+    zone_cost = 0
+    if any(vt.forbidden for vt in types):
+        # above any detour, fixed cost, preference or prize a move could trade it for
+        worst = int(D.max()) * 2 + int(X.max()) + max(data.fixed_cost) + max(int(prize.max()), 0)
+        zone_cost = min(10 * worst + 1, 2**62 // (4 * n))
+        for k, vt in enumerate(types):
+            X[k, sorted(vt.forbidden)] += zone_cost
+    return np.ascontiguousarray(X), int(zone_cost), prize
+
+
+def _exact_in_integers(problem: VRPProblem, scale: float) -> bool:
+    """Whether the integer cost is the objective times ``scale``: not with preferences (rounded
+    per client), nor with distances, fixed costs or prizes that the scale does not make whole."""
+    if any(vt.preferences is not None for vt in problem.vehicle_types):
+        return False
+    prize = problem.prize[~problem.required] if problem.prize is not None else np.zeros(0)
+    fixed = np.array([vt.fixed_cost for vt in problem.vehicle_types])
+    return all(np.allclose(x * scale, np.rint(x * scale), rtol=0, atol=1e-6)
+               for x in (problem.distance, prize, fixed))
 
 
 def _flat_len(flat: np.ndarray, R: int) -> int:

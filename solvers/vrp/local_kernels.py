@@ -5,11 +5,18 @@ one another so tightly that splitting them would only spread one algorithm over 
 
 Everything works on flat int64 arrays in the integer units of ``common.to_integers``.
 
-``prob`` = (D, T, svc, early, late, demand, neigh, par) with ``par = [capacity, use_time,
-symmetric, depots, vehicle types]`` (nodes ``0 .. depots-1`` are depots).
+``prob`` = (D, T, svc, early, late, demand, neigh, par, X, prize) with ``par = [capacity,
+use_time, symmetric, depots, vehicle types, demand dimensions, bits per packed dimension,
+per-type service costs, optional clients, forbidden cost]`` (nodes ``0 .. depots-1`` are
+depots). ``X[k, c]`` is what vehicle type ``k`` pays to serve client ``c`` (preferences as
+costs; a client in the type's forbidden zone pays the forbidden cost, far above any detour, and
+counts as infeasible); ``prize[c]`` is the prize an optional client earns (-1: required).
+Several demand dimensions are packed into one int64 load, ``bits`` per dimension (exact: each
+dimension's total demand fits its field, so sums never carry); each slot's capacity of dimension
+``d >= 1`` is ``rdat[r, 5 + d]``.
 ``sol``  = (rt, rlen, route, pos, PD, SD, rinfo, last_mod, last_tested, bk, bklen, touched,
 tlist, ctr, rdat): route ``r`` visits ``rt[r, :rlen[r]]``; ``rdat[r]`` = (start depot, end depot,
-capacity, fixed cost, max duration, vehicle type) of the slot ``r`` (slots are grouped by type);
+capacity, fixed cost, max duration, vehicle type, capacities of further dimensions) of the slot ``r`` (slots are grouped by type);
 ``PD[c]``/``SD[c]`` hold the prefix (start depot to ``c``) and suffix (``c`` to end depot) data
 of client ``c`` as (distance, load, duration, time warp, earliest, latest) so a move that glues a
 prefix, a few clients and a suffix is priced in O(1); ``rinfo[r]`` = (distance, load, time warp
@@ -51,10 +58,29 @@ def merge(d1, tw1, e1, l1, last1, d2, tw2, e2, l2, first2, T):
 
 
 @njit(cache=True, inline="always")
-def pcost(dist, load, tw, cap, pen):
+def excess(prob, sol, load, o):
+    """Load beyond slot ``o``'s capacity, summed over the demand dimensions."""
+    rd = sol[14]
+    m = prob[7][5]
+    if m <= 1:
+        x = load - rd[o, 2]
+        return x if x > 0 else 0
+    b = prob[7][6]
+    mask = (1 << b) - 1
+    x = 0
+    for d in range(m):
+        f = (load >> (b * d)) & mask
+        cap = rd[o, 2] if d == 0 else rd[o, 5 + d]
+        if f > cap:
+            x += f - cap
+    return x
+
+
+@njit(cache=True, inline="always")
+def pcost(dist, exc, tw, pen):
     c = float(dist)
-    if load > cap:
-        c += pen[0] * (load - cap)
+    if exc > 0:
+        c += pen[0] * exc
     if tw > 0:
         c += pen[1] * tw
     return c
@@ -65,7 +91,7 @@ def route_cost(prob, sol, r, pen):
     rinfo = sol[6]
     if sol[1][r] == 0:
         return 0.0
-    return pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], sol[14][r, 2], pen) + sol[14][r, 3]
+    return pcost(rinfo[r, 0], excess(prob, sol, rinfo[r, 1], r), rinfo[r, 2], pen) + sol[14][r, 3]
 
 
 @njit(cache=True, inline="always")
@@ -77,12 +103,14 @@ def over(dur, sol, r):
 
 @njit(cache=True, _nrt=False)
 def update_route(prob, sol, r):
-    D, T, svc, twe, twl, dem, neigh, par = prob
+    D, T, svc, twe, twl, dem, par = prob[0], prob[1], prob[2], prob[3], prob[4], prob[5], prob[7]
     rt, rlen, route, pos, PD, SD, rinfo = sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6]
     L = rlen[r]
     use_tw = par[1]
     s0 = sol[14][r, 0]
     s1 = sol[14][r, 1]
+    X = prob[8]
+    k = sol[14][r, 5] if par[7] else 0
     dist = 0
     load = 0
     dur = 0
@@ -95,6 +123,8 @@ def update_route(prob, sol, r):
         route[c] = r
         pos[c] = p
         dist += D[last, c]
+        if par[7]:
+            dist += X[k, c]
         load += dem[c]
         if use_tw:
             dur, tw, e, lt = merge(dur, tw, e, lt, last, svc[c], 0, twe[c], twl[c], c, T)
@@ -115,6 +145,8 @@ def update_route(prob, sol, r):
     for p in range(L - 1, -1, -1):
         c = rt[r, p]
         dist += D[c, first]
+        if par[7]:
+            dist += X[k, c]
         load += dem[c]
         if use_tw:
             dur, tw, e, lt = merge(svc[c], 0, twe[c], twl[c], c, dur, tw, e, lt, first, T)
@@ -142,35 +174,39 @@ def update_route(prob, sol, r):
 @njit(cache=True, inline="always")
 def pre(prob, sol, r, p):
     """State of route ``r`` up to and including position ``p`` (-1: the depot alone)."""
+    k = sol[14][r, 5] if prob[7][7] else 0
     if p < 0:
         s0 = sol[14][r, 0]
-        return 0, 0, 0, 0, prob[3][s0], prob[4][s0], s0
+        return 0, 0, 0, 0, prob[3][s0], prob[4][s0], s0, k
     c = sol[0][r, p]
     PD = sol[4]
-    return PD[c, 0], PD[c, 1], PD[c, 2], PD[c, 3], PD[c, 4], PD[c, 5], c
+    return PD[c, 0], PD[c, 1], PD[c, 2], PD[c, 3], PD[c, 4], PD[c, 5], c, k
 
 
 @njit(cache=True, inline="always")
 def app(prob, st, c):
-    dist, load, dur, tw, e, lt, last = st
+    dist, load, dur, tw, e, lt, last, k = st
     dist += prob[0][last, c]
+    if prob[7][7]:
+        dist += prob[8][k, c]
     load += prob[5][c]
     if prob[7][1]:
         dur, tw, e, lt = merge(dur, tw, e, lt, last, prob[2][c], 0, prob[3][c], prob[4][c], c, prob[1])
-    return dist, load, dur, tw, e, lt, c
+    return dist, load, dur, tw, e, lt, c, k
 
 
 @njit(cache=True, inline="always")
 def fin_in(prob, sol, st, r, p, o, pen):
     """Penalised cost of ``st`` followed by route ``r`` from position ``p``, priced as slot ``o``
-    (its end depot, capacity, fixed cost and duration limit). The tail is walked when the two
-    slots end at different depots (its suffix data ends at ``r``'s)."""
+    (its end depot, capacity, fixed cost, duration limit and service costs). The tail is walked
+    when the two slots end at different depots or serve at different costs (its suffix data holds
+    ``r``'s)."""
     rd = sol[14]
-    if rd[o, 1] != rd[r, 1]:
+    if rd[o, 1] != rd[r, 1] or (prob[7][7] and rd[o, 5] != rd[r, 5]):
         for i in range(p, sol[1][r]):
             st = app(prob, st, sol[0][r, i])
         p = sol[1][r]
-    dist, load, dur, tw, e, lt, last = st
+    dist, load, dur, tw, e, lt, last, k = st
     D, T = prob[0], prob[1]
     if p >= sol[1][r]:
         if last < prob[7][3]:
@@ -188,7 +224,7 @@ def fin_in(prob, sol, st, r, p, o, pen):
         if prob[7][1]:
             m = merge(dur, tw, e, lt, last, SD[c, 2], SD[c, 3], SD[c, 4], SD[c, 5], c, T)
             tw = m[1] + over(m[0], sol, o)
-    return pcost(dist, load, tw, rd[o, 2], pen) + rd[o, 3]
+    return pcost(dist, excess(prob, sol, load, o), tw, pen) + rd[o, 3]
 
 
 @njit(cache=True, inline="always")
@@ -228,6 +264,11 @@ def set_route(prob, sol, r, buf, L):
 def restore(prob, sol):
     rt, rlen, last_mod, bk, bklen, touched, tlist, ctr = (sol[0], sol[1], sol[7], sol[9], sol[10],
                                                           sol[11], sol[12], sol[13])
+    route = sol[2]
+    for k in range(ctr[1]):         # clients the step put in: unrouted unless restored below
+        r = tlist[k]
+        for i in range(rlen[r]):
+            route[rt[r, i]] = -1
     for k in range(ctr[1]):
         r = tlist[k]
         for i in range(bklen[r]):
@@ -284,7 +325,9 @@ def exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
         dd = D[pA, nA] - D[pA, su0] - D[suL, nA] + D[pB, su0] + D[suL, nB] - D[pB, nB]
         if a == rlen[ru]:           # an emptied route costs nothing, even from one depot to another
             dd -= D[pA, nA]
-    if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
+    # a bound from distances alone, unless the two types pay differently for their clients
+    if (not prob[7][7] or sol[14][ru, 5] == sol[14][rv, 5]) and \
+            dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
         return False
     st = pre(prob, sol, ru, pu - 1)
     for i in range(pv, pv + b):
@@ -316,7 +359,8 @@ def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
     D = prob[0]
     rd = sol[14]
     # the distance bound holds when both slots share one depot (tails keep their end depot)
-    if rd[ru, 0] == rd[ru, 1] and rd[rv, 0] == rd[rv, 1] and rd[ru, 1] == rd[rv, 1]:
+    if rd[ru, 0] == rd[ru, 1] and rd[rv, 0] == rd[rv, 1] and rd[ru, 1] == rd[rv, 1] and \
+            (not prob[7][7] or rd[ru, 5] == rd[rv, 5]):
         x, y = node_at(sol, ru, i), node_at(sol, rv, j)
         nx, ny = node_at(sol, ru, i + 1), node_at(sol, rv, j + 1)
         dd = D[x, ny] + D[y, nx] - D[x, nx] - D[y, ny]
@@ -460,10 +504,22 @@ def local_search(prob, sol, pen, order, bufA, bufB):
         improved = False
         for idx in range(order.size):
             u = order[idx]
-            if route[u] < 0:
-                continue
             lt = last_tested[u]
+            if route[u] < 0:            # an optional client left out: in, if a route near it changed
+                if prob[7][8] and prob[9][u] >= 0:
+                    last_tested[u] = ctr[0]
+                    for k in range(neigh.shape[1]):
+                        rv = route[neigh[u, k]]
+                        if rv >= 0 and last_mod[rv] > lt:
+                            if insert_client(prob, sol, pen, u, 0.0, bufA):
+                                improved = True
+                            break
+                continue
             last_tested[u] = ctr[0]
+            if prob[7][8] and prob[9][u] >= 0 and last_mod[route[u]] > lt and \
+                    drop_if_better(prob, sol, pen, u, bufA):
+                improved = True
+                continue
             for k in range(neigh.shape[1]):
                 v = neigh[u, k]
                 ru, rv = route[u], route[v]
@@ -499,7 +555,9 @@ def local_search(prob, sol, pen, order, bufA, bufB):
 # ----------------------------------------------------------------------------- ruin and recreate
 @njit(cache=True, _nrt=False)
 def insert_client(prob, sol, pen, c, blink, bufA):
-    """Cheapest (penalised) insertion of ``c`` next to one of its neighbours or in an empty route."""
+    """Cheapest (penalised) insertion of ``c`` next to one of its neighbours or in an empty route;
+    an optional client stays out when the cheapest insertion costs its prize or more. Returns
+    whether ``c`` was inserted."""
     rt, rlen, route, pos = sol[0], sol[1], sol[2], sol[3]
     neigh = prob[6]
     best = np.inf
@@ -532,10 +590,28 @@ def insert_client(prob, sol, pen, c, blink, bufA):
                 d = fin(prob, sol, app(prob, pre(prob, sol, r, p - 1), c), r, p, pen) - base
                 if d < best:
                     best, br, bp = d, r, p
+    if prob[7][8] and prob[9][c] >= 0 and best >= prob[9][c] - EPS:
+        route[c] = -1
+        return False
     n = copy_part(bufA, 0, rt, br, 0, bp)
     bufA[n] = c
     n = copy_part(bufA, n + 1, rt, br, bp, rlen[br])
     set_route(prob, sol, br, bufA, n)
+    return True
+
+
+@njit(cache=True, _nrt=False)
+def drop_if_better(prob, sol, pen, u, bufA):
+    """Take optional client ``u`` out of its route when the saving exceeds its prize."""
+    r, pu = sol[2][u], sol[3][u]
+    base = route_cost(prob, sol, r, pen)
+    if fin(prob, sol, pre(prob, sol, r, pu - 1), r, pu + 1, pen) + prob[9][u] >= base - EPS:
+        return False
+    n = copy_part(bufA, 0, sol[0], r, 0, pu)
+    n = copy_part(bufA, n, sol[0], r, pu + 1, sol[1][r])
+    set_route(prob, sol, r, bufA, n)
+    sol[2][u] = -1
+    return True
 
 
 @njit(cache=True, _nrt=False)
@@ -569,6 +645,11 @@ def ruin(prob, sol, removed, ruined, rem):
             break
         w = seed if k < 0 else neigh[seed, k]
         r = route[w]
+        if r < 0 and not removed[w] and prob[7][8] and prob[9][w] >= 0:
+            removed[w] = True       # an optional client left out: the recreate reconsiders it
+            rem[nrem] = w
+            nrem += 1
+            continue
         if removed[w] or r < 0 or (ruined[r] and R > 1):
             continue
         L = rlen[r]
@@ -592,22 +673,33 @@ def ruin(prob, sol, removed, ruined, rem):
 
 @njit(cache=True, _nrt=False)
 def total(prob, sol, pen):
-    """Penalised cost, cost (distance + fixed costs), capacity excess and time warp."""
+    """Penalised cost, cost (distance, service costs, fixed costs and prizes missed), capacity
+    excess (plus one per client served in a forbidden zone) and time warp."""
     rinfo, rlen, rd = sol[6], sol[1], sol[14]
     c = 0.0
     dist = 0
-    excess = 0
+    exc = 0
     warp = 0
+    zones = prob[7][9]
     for r in range(rinfo.shape[0]):
         if rlen[r] == 0:
             continue
-        cap = rd[r, 2]
-        c += pcost(rinfo[r, 0], rinfo[r, 1], rinfo[r, 2], cap, pen) + rd[r, 3]
+        x = excess(prob, sol, rinfo[r, 1], r)
+        c += pcost(rinfo[r, 0], x, rinfo[r, 2], pen) + rd[r, 3]
         dist += rinfo[r, 0] + rd[r, 3]
-        if rinfo[r, 1] > cap:
-            excess += rinfo[r, 1] - cap
+        exc += x
         warp += rinfo[r, 2]
-    return c, dist, excess, warp
+        if zones > 0:
+            for i in range(rlen[r]):
+                if prob[8][rd[r, 5], sol[0][r, i]] >= zones:
+                    exc += 1
+    if prob[7][8]:
+        route = sol[2]
+        for u in range(prob[7][3], route.size):
+            if route[u] < 0 and prob[9][u] >= 0:
+                c += prob[9][u]
+                dist += prob[9][u]
+    return c, dist, exc, warp
 
 
 @njit(cache=True, _nrt=False)
@@ -615,7 +707,7 @@ def mark_infeasible(prob, sol):
     """Stamp infeasible routes as changed so a search with new penalties looks at them again."""
     rinfo, last_mod, ctr = sol[6], sol[7], sol[13]
     for r in range(rinfo.shape[0]):
-        if rinfo[r, 1] > sol[14][r, 2] or rinfo[r, 2] > 0:
+        if excess(prob, sol, rinfo[r, 1], r) > 0 or rinfo[r, 2] > 0:
             ctr[0] += 1
             last_mod[r] = ctr[0]
 
@@ -742,7 +834,7 @@ def route_ok(prob, seq, L):
         return False
     if not prob[7][1]:
         return True
-    st = (0, 0, 0, 0, prob[3][0], prob[4][0], 0)
+    st = (0, 0, 0, 0, prob[3][0], prob[4][0], 0, 0)
     for i in range(L):
         st = app(prob, st, seq[i])
     dur, tw, e, lt, last = st[2], st[3], st[4], st[5], st[6]

