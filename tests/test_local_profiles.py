@@ -13,7 +13,7 @@ import pytest
 import routeopt
 from routeopt import Status
 from routeopt.errors import UnsupportedError
-from routeopt.instances.vrp.problem import VRPProblem, VehicleType
+from routeopt.instances.vrp.problem import Route, VRPProblem, VRPSolution, VehicleType
 from routeopt.solvers.registry import solver_class
 from routeopt.solvers.vrp import local
 
@@ -158,3 +158,14 @@ def test_demand_too_large_to_pack_is_refused_by_name():
     problem = dataclasses.replace(p, demand=demand, vehicle_types=[vt])
     with pytest.raises(UnsupportedError, match="multi_dimensional_demand"):
         routeopt.solve(problem, solver="local", time_limit=1)
+
+
+def test_a_partial_start_gets_its_missing_clients():
+    problem = prizes(3, n=30)
+    start = VRPSolution([Route([2, 4, 6, 4]), Route([8, 10])])      # most clients missing, 4 twice
+    result = routeopt.solve(problem, solver="local", time_limit=5, seed=0, iterations=5,
+                            initial_solution=start)
+    check(problem, result)
+    served = [c for r in result.solution.routes for c in r.visits]
+    assert len(served) == len(set(served))
+    assert set(np.flatnonzero(problem.required[1:]) + 1) <= set(served)

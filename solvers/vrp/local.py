@@ -1,7 +1,9 @@
 """The project's own VRP heuristic: construction, granular local search, ruin and recreate.
 
-Method (capacity, time windows, service times, asymmetric matrices; several depots and vehicle
-types, each with its count, capacity, fixed cost, start and end depots and maximum duration):
+Method (capacity in one or several dimensions, time windows, service times, asymmetric
+matrices; several depots and vehicle types, each with its count, capacity, fixed cost, start and
+end depots, maximum duration, forbidden clients (zones) and preference scores (PVRP); optional
+clients with prizes):
 
 1. Construction: Clarke-Wright parallel savings (``s_ij = d_i0 + d_0j - d_ij``, directed, so it
    is valid for asymmetric matrices), sweep by polar angle (needs coordinates) or nearest
@@ -17,6 +19,13 @@ types, each with its count, capacity, fixed cost, start and end depots and maxim
    different depots are priced to the new slot's end depot. Capacity excess and time warp (plus
    duration beyond the maximum, as in PyVRP) are penalised with weights that
    adapt towards 45 % feasible local optima; infeasible optima are repaired with 10x penalties.
+   What a type pays to serve a client (its preference as a cost; a client in its forbidden zone
+   at a cost above any detour, and infeasible) is part of every route's cost, so every move
+   prices it; moves between types of different costs walk the moved part. Optional clients are
+   dropped when the saving exceeds their prize and put back when a route near them changes and
+   the cheapest insertion costs less than the prize. Several demand dimensions are packed into
+   one integer load (each dimension's total fits its bits, so the sums are exact) and the excess
+   is summed over the dimensions.
 3. Iterated local search: SISR-style ruin (strings around a random client in nearby routes)
    and greedy recreate with blinks, then local search; simulated-annealing acceptance with a
    temperature decaying geometrically over the budget; the best feasible solution is kept.
@@ -41,9 +50,14 @@ Options: ``construction`` ("savings", "sweep", "nearest"), ``iterations``, ``nei
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
+import os
+import tempfile
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -58,12 +72,48 @@ CONSTRUCTIONS = ("savings", "sweep", "nearest")
 _WARM = False
 
 
+@contextlib.contextmanager
+def _one_compiler() -> Iterator[None]:
+    """Processes that warm up at the same time compile the kernels once: the first holds an
+    exclusive lock while it compiles (or loads) them; the others wait for it, then load its cache
+    side by side. (Without it, N processes started on a cold cache, such as a comparison's cells
+    or ``threads=N``'s searches, each compiled for minutes.)"""
+    try:
+        import fcntl
+    except ImportError:             # not POSIX: each process compiles for itself
+        yield
+        return
+    from . import local_kernels
+    key = hashlib.sha1(str(Path(local_kernels.__file__).resolve()).encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"routeopt-local-kernels-{os.getuid()}-{key}.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fcntl.flock(fd, fcntl.LOCK_SH)     # another process compiles: wait for its cache
+        yield
+    finally:
+        os.close(fd)                            # releases the lock
+
+
 def warm_up() -> float:
     """Compile (or load from the numba cache) every kernel once per process; returns seconds."""
     global _WARM
     if _WARM:
         return 0.0
     start = time.perf_counter()
+    with _one_compiler():
+        _compile()
+    _WARM = True
+    return time.perf_counter() - start
+
+
+def _compile() -> None:
     from ...instances.vrp.problem import VehicleType
     xy = np.array([[0, 0], [1, 2], [3, 1], [2, 4], [5, 5], [4, 0]], dtype=float)
     d = np.rint(np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * 10)
@@ -77,8 +127,6 @@ def warm_up() -> float:
                                       VehicleType(count=2, capacity=(2,), start_depot=1, end_depot=0)])
     _run(fleet, Budget(time_limit=1e6, seed=0), LocalSearchSolver.check_options({"iterations": 3}),
          time.perf_counter())     # several types start from insertion, a kernel of its own
-    _WARM = True
-    return time.perf_counter() - start
 
 
 class LocalSearchSolver(Solver):
@@ -265,21 +313,21 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
         routes = []
     routes.sort(key=lambda r: -float(size[r[0]].sum()))
     free = {k: list(np.flatnonzero(rdat[:, 5] == k)) for k in range(len(types))}
-    extra_clients: list[int] = []
+    placed = np.zeros(n, dtype=bool)
     for visits, k in routes:
-        if free[k]:
+        visits = [c for c in dict.fromkeys(visits) if nd <= c < n and not placed[c]]
+        if visits and free[k]:
             r = free[k].pop(0)
             sol[0][r, :len(visits)] = visits
             sol[1][r] = len(visits)
-        else:
-            extra_clients += visits
+            placed[visits] = True
     for r in range(R):
         K.update_route(prob, sol, r)
     bufA = np.zeros(maxl, np.int64)
     bufB = np.zeros(maxl, np.int64)
-    if not routes:
-        extra_clients = sorted(range(nd, n), key=lambda c: -float(size[c]))
-    extra = np.array(extra_clients, dtype=np.int64)
+    # clients no route holds (no construction, routes beyond the fleet, a partial start): inserted
+    # largest first; an optional one only where it pays for itself
+    extra = np.array(sorted(np.flatnonzero(~placed[nd:]) + nd, key=lambda c: -float(size[c])), dtype=np.int64)
     if extra.size:
         K.insert_all(prob, sol, pen, extra, bufA)
     order = np.arange(nd, n, dtype=np.int64)
