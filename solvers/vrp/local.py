@@ -15,7 +15,10 @@ clients with prizes):
    clients, default 20): relocate and Or-opt of 1-3 clients, swaps and small cross-exchanges of
    up to 3+3 clients, 2-opt* (tails exchange), intra-route Or-opt, swap and 2-opt (priced by
    walking the new route, so reversals are exact on asymmetric matrices and with time windows),
-   moves into an empty route (one of each type). Tails exchanged between slots ending at
+   moves into an empty route (one of each type), and SWAP* (Vidal 2022) once those are
+   exhausted: for two routes holding neighbouring clients, u and v change routes, each to its
+   cheapest place in the other (found from each client's three cheapest insertion positions),
+   the best pair priced exactly. Tails exchanged between slots ending at
    different depots are priced to the new slot's end depot. Capacity excess and time warp (plus
    duration beyond the maximum, as in PyVRP) are penalised with weights that
    adapt towards 45 % feasible local optima; infeasible optima are repaired with 10x penalties.
@@ -38,7 +41,8 @@ The clock is checked between chunks of ruin-and-recreate steps sized to about 20
 With ``iterations=N`` the search stops after N steps and is reproducible for a given seed
 (the temperature then follows the step count, not the clock).
 
-Options: ``construction`` ("savings", "sweep", "nearest"), ``iterations``, ``neighbours`` (20),
+Options: ``construction`` ("savings", "sweep", "nearest"), ``iterations``, ``swap_star`` (on),
+``neighbours`` (20),
 ``start_temperature`` / ``final_temperature`` (0.1 and 0.001, as fractions of the mean arc cost).
 ``initial_solution``: a :class:`Solution` to start from instead of a construction.
 
@@ -148,6 +152,8 @@ class LocalSearchSolver(Solver):
                "angle (needs coordinates) or nearest neighbour", choices=CONSTRUCTIONS),
         Option("iterations", int, None, "stop after this many ruin-and-recreate steps (reproducible for a "
                "seed; the temperature follows the step count); none: time limit only", low=1, none_ok=True),
+        Option("swap_star", bool, True, "SWAP* between routes with neighbouring clients (each client "
+               "to its cheapest place in the other route)"),
         Option("neighbours", int, 20, "granular neighbour list: nearest clients considered per move", low=1),
         # the annealing divides by the start temperature: it must be positive
         Option("start_temperature", float, 0.1, "annealing start temperature, a fraction of the mean "
@@ -281,7 +287,8 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
     prob = (D, T, data.service.astype(np.int64), np.ascontiguousarray(data.time_windows[:, 0]),
             np.ascontiguousarray(data.time_windows[:, 1]), dem, neigh,
             np.array([int(caps[:, 0].max()), use_tw, int(np.array_equal(D, D.T) and np.array_equal(T, T.T)),
-                      nd, len(types), dims, bits, int(X.any()), int((prize >= 0).any()), zone_cost],
+                      nd, len(types), dims, bits, int(X.any()), int((prize >= 0).any()), zone_cost,
+                      int(options["swap_star"])],
                      dtype=np.int64), X, prize)
 
     # One slot per vehicle (at most one per client), grouped by type: (start, end, capacity,
@@ -296,7 +303,9 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
            np.zeros(n, np.int64), np.zeros((n, 6), np.int64), np.zeros((n, 6), np.int64),
            np.zeros((R, 3), np.int64), np.zeros(R, np.int64), np.full(n, -1, np.int64),
            np.zeros((R, maxl), np.int64), np.zeros(R, np.int64), np.zeros(R, np.bool_),
-           np.zeros(R, np.int64), np.zeros(3, np.int64), rdat)
+           np.zeros(R, np.int64), np.zeros(3, np.int64), rdat,
+           np.zeros((2, maxl, 3), np.int64), np.zeros((2, maxl, 3), np.float64), np.zeros(R + 1, np.int64),
+           np.zeros(R, np.int64))
     pen = np.array([max(0.1, min(1000.0, float(D.max()) / max(1, int(data.demand.max(initial=0))))), 10.0])
 
     K.seed_rng(int(budget.seed) % (2**32))

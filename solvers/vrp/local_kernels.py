@@ -15,7 +15,7 @@ Several demand dimensions are packed into one int64 load, ``bits`` per dimension
 dimension's total demand fits its field, so sums never carry); each slot's capacity of dimension
 ``d >= 1`` is ``rdat[r, 5 + d]``.
 ``sol``  = (rt, rlen, route, pos, PD, SD, rinfo, last_mod, last_tested, bk, bklen, touched,
-tlist, ctr, rdat): route ``r`` visits ``rt[r, :rlen[r]]``; ``rdat[r]`` = (start depot, end depot,
+tlist, ctr, rdat, spos, scost, stamp, stested): route ``r`` visits ``rt[r, :rlen[r]]``; ``rdat[r]`` = (start depot, end depot,
 capacity, fixed cost, max duration, vehicle type, capacities of further dimensions) of the slot ``r`` (slots are grouped by type);
 ``PD[c]``/``SD[c]`` hold the prefix (start depot to ``c``) and suffix (``c`` to end depot) data
 of client ``c`` as (distance, load, duration, time warp, earliest, latest) so a move that glues a
@@ -24,6 +24,10 @@ plus duration excess) of route ``r``; its cost adds the fixed cost when it is no
 segment algebra of Vidal et al. (as in HGS and PyVRP): a route is feasible iff its warp is 0.
 ``bk``/``bklen``/``touched``/``tlist`` back up routes changed in one ruin-and-recreate step so a
 rejected step is undone by restoring only those; ``ctr = [move counter, touched count, tracking]``.
+SWAP* scratch: ``spos``/``scost`` (2 x route length x 3) hold each client's three cheapest
+insertion positions in the other route of a pair; ``stamp`` (routes + 1, the last entry a running
+token) marks the pairs met in one pass; ``stested[r]`` is the move counter when route ``r``'s pairs
+were last tried.
 """
 
 from __future__ import annotations
@@ -484,6 +488,151 @@ def inter_moves(prob, sol, pen, u, v, bufA, bufB):
 
 
 @njit(cache=True, _nrt=False)
+def top3(prob, sol, c, r, side, i):
+    """The three cheapest places (by distance) to insert ``c`` into route ``r``: positions
+    0..len (before that client) and their costs, into ``spos[side, i]``/``scost[side, i]``."""
+    D = prob[0]
+    P, C = sol[15], sol[16]
+    for k in range(3):
+        P[side, i, k] = -1
+        C[side, i, k] = np.inf
+    for p in range(sol[1][r] + 1):
+        a, b = node_at(sol, r, p - 1), node_at(sol, r, p)
+        d = float(D[a, c] + D[c, b] - D[a, b])
+        if d < C[side, i, 2]:
+            k = 2
+            while k > 0 and d < C[side, i, k - 1]:
+                P[side, i, k] = P[side, i, k - 1]
+                C[side, i, k] = C[side, i, k - 1]
+                k -= 1
+            P[side, i, k] = p
+            C[side, i, k] = d
+
+
+@njit(cache=True, inline="always")
+def best_place(sol, side, j, i, D, a, c, b):
+    """Cheapest place for the client ``j`` of one route in the other route once its client at
+    ``i`` (between ``a`` and ``b``) leaves: in that client's place, or one of its three cheapest
+    positions not next to it. Returns (cost, position; ``i`` means in its place)."""
+    best = float(D[a, c] + D[c, b] - D[a, b])
+    at = i
+    for k in range(3):
+        p = sol[15][side, j, k]
+        if p < 0:
+            break
+        if p != i and p != i + 1:
+            if sol[16][side, j, k] < best:
+                best = sol[16][side, j, k]
+                at = p
+            break
+    return best, at
+
+
+@njit(cache=True, inline="always")
+def swapped(sol, buf, r, i, c, at):
+    """Route ``r`` without its client at ``i`` and with ``c`` at ``at`` (``i``: in its place)."""
+    n = 0
+    L = sol[1][r]
+    for p in range(L):
+        if p == at and at != i:
+            buf[n] = c
+            n += 1
+        if p == i:
+            if at == i:
+                buf[n] = c
+                n += 1
+            continue
+        buf[n] = sol[0][r, p]
+        n += 1
+    if at == L:
+        buf[n] = c
+        n += 1
+    return n
+
+
+@njit(cache=True, _nrt=False)
+def swap_star_pair(prob, sol, pen, r1, r2, bufA, bufB):
+    """SWAP* (Vidal 2022): exchange a client u of ``r1`` with a client v of ``r2``, each going to
+    its cheapest place in the other route (not necessarily the other's place). The best pair by
+    distance and capacity penalty is then priced exactly (every feature of the slots) and
+    applied if the two routes get cheaper."""
+    rt, rlen, rinfo = sol[0], sol[1], sol[6]
+    D, dem = prob[0], prob[5]
+    L1, L2 = rlen[r1], rlen[r2]
+    for i in range(L1):
+        top3(prob, sol, rt[r1, i], r2, 0, i)
+    for j in range(L2):
+        top3(prob, sol, rt[r2, j], r1, 1, j)
+    load1, load2 = rinfo[r1, 1], rinfo[r2, 1]
+    old = pen[0] * (excess(prob, sol, load1, r1) + excess(prob, sol, load2, r2))
+    best = -EPS
+    bi = bj = bu = bv = -1
+    for i in range(L1):
+        u = rt[r1, i]
+        pu, nu = node_at(sol, r1, i - 1), node_at(sol, r1, i + 1)
+        gu = float(D[pu, nu] - D[pu, u] - D[u, nu])
+        for j in range(L2):
+            v = rt[r2, j]
+            pv, nv = node_at(sol, r2, j - 1), node_at(sol, r2, j + 1)
+            gv = float(D[pv, nv] - D[pv, v] - D[v, nv])
+            dpen = pen[0] * (excess(prob, sol, load1 - dem[u] + dem[v], r1)
+                             + excess(prob, sol, load2 - dem[v] + dem[u], r2)) - old
+            if gu + gv + dpen >= best:      # the insertions cost at least 0 on metric distances
+                continue
+            iv, atv = best_place(sol, 1, j, i, D, pu, v, nu)
+            iu, atu = best_place(sol, 0, i, j, D, pv, u, nv)
+            delta = gu + gv + iv + iu + dpen
+            if delta < best:
+                best, bi, bj, bv, bu = delta, i, j, atv, atu
+    if bi < 0:
+        return False
+    u, v = rt[r1, bi], rt[r2, bj]
+    na = swapped(sol, bufA, r1, bi, v, bv)
+    nb = swapped(sol, bufB, r2, bj, u, bu)
+    base = route_cost(prob, sol, r1, pen) + route_cost(prob, sol, r2, pen)
+    if walk_cost(prob, sol, bufA, na, pen, r1) + walk_cost(prob, sol, bufB, nb, pen, r2) >= base - EPS:
+        return False
+    set_route(prob, sol, r1, bufA, na)
+    set_route(prob, sol, r2, bufB, nb)
+    return True
+
+
+@njit(cache=True, _nrt=False)
+def swap_star(prob, sol, pen, bufA, bufB):
+    """One SWAP* pass over the pairs of routes that hold neighbouring clients (among each
+    client's five nearest) and changed since last tried; True if a swap was applied."""
+    rt, rlen, route, last_mod, ctr = sol[0], sol[1], sol[2], sol[7], sol[13]
+    neigh = prob[6]
+    stamp, tested = sol[17], sol[18]
+    R = rlen.size
+    improved = False
+    for r1 in range(R):
+        if rlen[r1] == 0:
+            continue
+        lt = tested[r1]
+        tested[r1] = ctr[0]
+        stamp[R] += 1
+        token = stamp[R]
+        done = False
+        for i in range(rlen[r1]):
+            u = rt[r1, i]
+            for k in range(min(5, neigh.shape[1])):
+                r2 = route[neigh[u, k]]
+                if r2 < 0 or r2 == r1 or stamp[r2] == token:
+                    continue
+                stamp[r2] = token
+                if last_mod[r1] <= lt and last_mod[r2] <= lt:
+                    continue
+                if swap_star_pair(prob, sol, pen, r1, r2, bufA, bufB):
+                    improved = True
+                    done = True
+                    break
+            if done:
+                break
+    return improved
+
+
+@njit(cache=True, _nrt=False)
 def find_empty(sol, after):
     """First empty slot after slot ``after`` of another vehicle type (-1: none); slots are grouped
     by type, so successive calls from -1 visit one empty slot of each type."""
@@ -550,6 +699,8 @@ def local_search(prob, sol, pen, order, bufA, bufB):
                 if prob[7][4] == 1:
                     break
                 e = find_empty(sol, e)
+        if not improved and prob[7][10] and swap_star(prob, sol, pen, bufA, bufB):
+            improved = True
 
 
 # ----------------------------------------------------------------------------- ruin and recreate
