@@ -58,13 +58,17 @@ CASES = {
 }
 
 
-def check(problem, result) -> None:
+def check(problem, result, exact: bool = True) -> None:
+    """FEASIBLE, feasible under ``evaluate``, the objective its score; the search's own cost is the
+    one evaluate gives (``exact``: it must say it; otherwise only where it does: with preferences
+    or fractional distances the integer cost is rounded and not claimed)."""
     assert result.status == Status.FEASIBLE, (result.status, result.message)
     evaluation = problem.evaluate(result.solution)
     assert evaluation.feasible, evaluation.violations
     assert result.objective == pytest.approx(evaluation.objective)
-    # the search's own cost (distance + fixed costs of its slots) is the one evaluate gives
-    assert result.metadata["claimed_objective"] == pytest.approx(evaluation.objective)
+    claimed = result.metadata.get("claimed_objective")
+    if exact or claimed is not None:
+        assert claimed == pytest.approx(evaluation.objective)
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
