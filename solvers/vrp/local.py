@@ -376,8 +376,15 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
 
     iterations = options["iterations"]
     deadline = start + budget.time_limit - 0.05
-    # Start and final temperatures as fractions of the mean arc cost of the first solution.
-    arc = max(float(dist), 1.0) / max(ncl, 1)
+    # Start and final temperatures as fractions of the mean arc cost of the first solution (arcs
+    # only: fixed costs, service costs and prizes would heat the search far beyond what a move
+    # between neighbours changes).
+    arcs = 0
+    for r in range(R):
+        if sol[1][r]:
+            path = [rdat[r, 0], *sol[0][r, :sol[1][r]], rdat[r, 1]]
+            arcs += int(D[path[:-1], path[1:]].sum())
+    arc = max(float(arcs), 1.0) / max(ncl, 1)
     t0 = options["start_temperature"] * arc
     t1 = options["final_temperature"] * arc
     chunk = 10

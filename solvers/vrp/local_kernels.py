@@ -302,6 +302,17 @@ def copy_part(dst, n, src, r, a, b):
 
 
 # ----------------------------------------------------------------------------- moves
+# Moves are first bounded by distances (and fixed costs) alone: the penalties of the routes as
+# they are are the most a move can save beyond its distance change, so a move whose distance and
+# fixed-cost change already exceeds them is skipped without pricing it.
+@njit(cache=True, inline="always")
+def plain(sol, r):
+    """Distance (with service costs) and fixed cost of route ``r`` as it is, without penalties."""
+    if sol[1][r] == 0:
+        return 0
+    return sol[6][r, 0] + sol[14][r, 3]
+
+
 @njit(cache=True, inline="always")
 def node_at(sol, r, p):
     if p < 0:
@@ -328,10 +339,12 @@ def exchange(prob, sol, pen, ru, pu, a, rv, pv, b, base, bufA, bufB):
     else:
         dd = D[pA, nA] - D[pA, su0] - D[suL, nA] + D[pB, su0] + D[suL, nB] - D[pB, nB]
         if a == rlen[ru]:           # an emptied route costs nothing, even from one depot to another
-            dd -= D[pA, nA]
-    # a bound from distances alone, unless the two types pay differently for their clients
+            dd -= D[pA, nA] + sol[14][ru, 3]
+        if rlen[rv] == 0:           # a route put to use pays its fixed cost
+            dd += sol[14][rv, 3]
+    # the bound, unless the two types pay differently for their clients
     if (not prob[7][7] or sol[14][ru, 5] == sol[14][rv, 5]) and \
-            dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
+            dd >= base - plain(sol, ru) - plain(sol, rv) - EPS:
         return False
     st = pre(prob, sol, ru, pu - 1)
     for i in range(pv, pv + b):
@@ -368,6 +381,10 @@ def two_opt_star(prob, sol, pen, ru, i, rv, j, base, bufA, bufB):
         x, y = node_at(sol, ru, i), node_at(sol, rv, j)
         nx, ny = node_at(sol, ru, i + 1), node_at(sol, rv, j + 1)
         dd = D[x, ny] + D[y, nx] - D[x, nx] - D[y, ny]
+        if i + 1 > 0 or j + 1 < rlen[rv]:
+            dd += rd[ru, 3]
+        if j + 1 > 0 or i + 1 < rlen[ru]:
+            dd += rd[rv, 3]
         if dd >= base - sol[6][ru, 0] - sol[6][rv, 0] - EPS:
             return False
     ca = fin_in(prob, sol, pre(prob, sol, ru, i), rv, j + 1, ru, pen)
@@ -401,7 +418,7 @@ def intra_moves(prob, sol, pen, u, v, bufA):
     L = rlen[r]
     pu, pv = pos[u], pos[v]
     base = route_cost(prob, sol, r, pen)
-    room = base - sol[6][r, 0] - EPS
+    room = base - plain(sol, r) - EPS
     D = prob[0]
     # Or-opt: segment of 1-3 starting at u moved right after v or right before v.
     for a in range(1, 4):
