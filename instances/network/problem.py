@@ -104,9 +104,9 @@ class NetworkProblem(Problem):
         if self.links.size and (self.links.min() < 0 or self.links.max() >= n):
             raise InputError("a link names a node that does not exist", field="links")
         if not np.all(np.isfinite(self.capacity)) or np.any(self.capacity <= 0):
-            bad = int(np.flatnonzero(~(self.capacity > 0))[0])
-            raise InputError(f"link {self._link_name(bad)} has capacity {self.capacity[bad]!r}; "
-                             f"capacities must be positive", field="capacity")
+            bad = int(np.flatnonzero(~(np.isfinite(self.capacity) & (self.capacity > 0)))[0])
+            raise InputError(f"link {self._link_name(bad)} has capacity {float(self.capacity[bad])!r}; "
+                             f"capacities must be positive and finite", field="capacity")
         if len(self.demand) != len(self.flows):
             raise InputError(f"{len(self.flows)} flows but {len(self.demand)} sizes", field="demand")
         host_set = set(self.hosts)

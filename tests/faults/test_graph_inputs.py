@@ -148,6 +148,15 @@ def test_one_way_topology_names_the_unreachable_direction(tmp_path):
         read_topology(topo)
 
 
+def test_parallel_links_whose_capacities_add_up_to_infinity_are_refused(tmp_path):
+    # found by the topology fuzzer: two 1e308 links between the same nodes add up to inf
+    topo = tmp_path / "huge.edges"
+    topo.write_text("a b 1\nb c 1e308\nb c 1e308\nc a 1\n")
+    line = one_error("network", "build", str(topo), "--traffic", "all-to-all", "--out", str(tmp_path / "n.json"))
+    assert "huge.edges" in line and "b->c has capacity inf" in line and "positive and finite" in line
+    assert not (tmp_path / "n.json").exists()
+
+
 # ---------------------------------------------------------------- 6. the network benchmark's table
 def test_network_bench_writes_the_table(tmp_path):
     out = tmp_path / "network.txt"
