@@ -102,10 +102,10 @@ def test_swap_star_improves_the_search_at_the_same_step_count():
     time: benchmarks/results/local-*.md), and every answer stays feasible either way."""
     ratios = []
     for kind, seed in (("cvrp", 1), ("cvrp", 2), ("vrptw", 1), ("hfvrp", 1)):
-        problem = routeopt.generate(kind, n=120, seed=seed)
+        problem = routeopt.generate(kind, n=80, seed=seed)
         objective = {}
         for swap_star in (False, True):
-            result = routeopt.solve(problem, solver="local", time_limit=60, seed=0, iterations=300,
+            result = routeopt.solve(problem, solver="local", time_limit=60, seed=0, iterations=200,
                                     swap_star=swap_star)
             check(problem, result)
             objective[swap_star] = result.objective
