@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 
 import routeopt
-from routeopt import Status
 from routeopt.errors import UnsupportedError
 from routeopt.instances.vrp.problem import Route, VRPProblem, VRPSolution, VehicleType
 from routeopt.solvers.registry import solver_class
 from routeopt.solvers.vrp import local
-from tests.test_local_fleet import check as fleet_check
+from tests.test_local_fleet import check as fleet_check, local_and_pyvrp
 
 pytest.importorskip("numba")
 
@@ -113,13 +112,10 @@ def test_feasible_and_no_worse_than_start(kind):
 
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_close_to_pyvrp(kind):
-    pytest.importorskip("pyvrp")
     problem = CASES[kind](2)
-    ours = routeopt.solve(problem, solver="local", time_limit=1, seed=1)
-    theirs = routeopt.solve(problem, solver="pyvrp", time_limit=1, seed=1)
+    ours, theirs = local_and_pyvrp(problem, 1)
     check(problem, ours)
-    assert theirs.status == Status.FEASIBLE
-    assert ours.objective <= theirs.objective + 0.10 * abs(theirs.objective)
+    assert ours.objective <= theirs.objective + 0.10 * abs(theirs.objective)   # preferences can make it negative
 
 
 def test_prizes_decide_which_clients_are_served():
