@@ -118,3 +118,21 @@ def test_initial_solution_of_several_types():
                             initial_solution=first)
     check(problem, result)
     assert result.objective <= problem.evaluate(first).objective
+
+
+@pytest.mark.parametrize("n", [60, 100])
+def test_a_tight_fleet_is_packed_feasibly(n):
+    """Three vehicle types with fixed costs, a few clients whose demand only the largest type can
+    carry and many small ones: a bin-packing puzzle where the cheapest routes overload. The search
+    starts its capacity penalty at what a vehicle costs per unit, raises it fast while it has no
+    feasible answer, and lets two vehicles of different types trade their routes; with the first
+    alone it ended every one of its 300 steps over capacity. Fixed iterations on both sides: the
+    same answers on any machine."""
+    pytest.importorskip("pyvrp")
+    problem = routeopt.generate("hfvrp", n=n, seed=1, route_size=2.5)
+    ours = routeopt.solve(problem, solver="local", time_limit=120, seed=0, iterations=300)
+    theirs = routeopt.solve(problem, solver="pyvrp", time_limit=120, seed=0, iterations=2000)
+    check(problem, ours)
+    assert theirs.status == Status.FEASIBLE and problem.evaluate(theirs.solution).feasible
+    assert ours.metadata["repaired_iterations"] < 300
+    assert ours.objective <= 1.05 * theirs.objective, (ours.objective, theirs.objective)

@@ -615,6 +615,50 @@ def swap_star_pair(prob, sol, pen, r1, r2, bufA, bufB):
 
 
 @njit(cache=True, _nrt=False)
+def served_by(prob, sol, r, o, pen):
+    """Penalised cost of route ``r``'s visits driven by slot ``o`` instead: its depots, capacity,
+    fixed cost, duration limit and service costs."""
+    st = pre(prob, sol, o, -1)
+    for i in range(sol[1][r]):
+        st = app(prob, st, sol[0][r, i])
+    return fin_in(prob, sol, st, r, 1 << 60, o, pen)
+
+
+@njit(cache=True, _nrt=False)
+def swap_routes(prob, sol, pen, bufA, bufB):
+    """Two vehicles of different types trade their whole routes where that is cheaper (a mid-size
+    vehicle overloaded by one heavy client, a large one carrying a light route); True if applied.
+    Client moves cannot do this: each half of the trade alone overloads a route."""
+    rt, rlen, rd = sol[0], sol[1], sol[14]
+    R = rlen.size
+    improved = False
+    for r1 in range(R):
+        if rlen[r1] == 0:
+            continue
+        for r2 in range(r1 + 1, R):
+            if rlen[r2] == 0 or rd[r2, 5] == rd[r1, 5]:
+                continue
+            base = route_cost(prob, sol, r1, pen) + route_cost(prob, sol, r2, pen)
+            if rd[r1, 0] == rd[r2, 0] and rd[r1, 1] == rd[r2, 1] and not prob[7][7] and \
+                    (not prob[7][1] or rd[r1, 4] == rd[r2, 4]):
+                # same depots, no service costs, same duration limit: distance and time warp
+                # stay, only capacities and fixed costs change
+                info = sol[6]
+                new = (pcost(info[r1, 0], excess(prob, sol, info[r1, 1], r2), info[r1, 2], pen) + rd[r2, 3]
+                       + pcost(info[r2, 0], excess(prob, sol, info[r2, 1], r1), info[r2, 2], pen) + rd[r1, 3])
+            else:
+                new = served_by(prob, sol, r1, r2, pen) + served_by(prob, sol, r2, r1, pen)
+            if new >= base - EPS:
+                continue
+            na = copy_part(bufA, 0, rt, r2, 0, rlen[r2])
+            nb = copy_part(bufB, 0, rt, r1, 0, rlen[r1])
+            set_route(prob, sol, r1, bufA, na)
+            set_route(prob, sol, r2, bufB, nb)
+            improved = True
+    return improved
+
+
+@njit(cache=True, _nrt=False)
 def swap_star(prob, sol, pen, bufA, bufB):
     """One SWAP* pass over the pairs of routes that hold neighbouring clients (among each
     client's five nearest) and changed since last tried; True if a swap was applied."""
@@ -716,6 +760,8 @@ def local_search(prob, sol, pen, order, bufA, bufB):
                 if prob[7][4] == 1:
                     break
                 e = find_empty(sol, e)
+        if not improved and prob[7][4] > 1 and swap_routes(prob, sol, pen, bufA, bufB):
+            improved = True
         if not improved and prob[7][10] and swap_star(prob, sol, pen, bufA, bufB):
             improved = True
 
@@ -908,7 +954,8 @@ def seed_rng(seed):
 def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, best_flat,
               state_f, state_i, n_iter, temp, fleet_limited):
     """``n_iter`` ruin-and-recreate steps; state_f = [current cost, best distance],
-    state_i = [iterations, feasible-capacity count, feasible-time count, steps since penalty update, K]."""
+    state_i = [iterations, feasible-capacity count, feasible-time count, steps since penalty update,
+    steps whose search ended infeasible and needed the repair]."""
     D = prob[0]
     dem = prob[5]
     route, rlen, ctr = sol[2], sol[1], sol[13]
@@ -953,6 +1000,8 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
         if warp == 0:
             state_i[2] += 1
         state_i[3] += 1
+        if excess or warp:
+            state_i[4] += 1
         for mult in (10.0, 100.0):     # repair: the same search with much higher penalties
             if excess == 0 and warp == 0:
                 break
@@ -985,6 +1034,18 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
                 pen[1] = min(pen[1] * 1.25, 1e6)
             elif ft > target + 0.05:
                 pen[1] = max(pen[1] * 0.85, 0.01)
+            state_i[1] = 0
+            state_i[2] = 0
+            state_i[3] = 0
+            state_f[0] = total(prob, sol, pen)[0]
+        elif state_i[3] >= 10 and (state_i[1] == 0 or state_i[2] == 0) and state_f[1] == np.inf:
+            # nothing feasible yet and ten steps in a row over capacity (or late): raise that
+            # penalty now, not after fifty (on a tight fleet the search otherwise spent thousands
+            # of steps repairing before it found its first feasible answer)
+            if state_i[1] == 0:
+                pen[0] = min(pen[0] * 1.5, 1e6)
+            if state_i[2] == 0:
+                pen[1] = min(pen[1] * 1.5, 1e6)
             state_i[1] = 0
             state_i[2] = 0
             state_i[3] = 0
