@@ -91,11 +91,18 @@ def pcost(dist, exc, tw, pen):
 
 
 @njit(cache=True, inline="always")
-def route_cost(prob, sol, r, pen):
+def route_cost_in(prob, sol, r, o, pen):
+    """Penalised cost of route ``r`` as it is, with slot ``o``'s capacity and fixed cost (the same
+    distance and time warp: for slots of the same depots, duration limit and service costs)."""
     rinfo = sol[6]
     if sol[1][r] == 0:
         return 0.0
-    return pcost(rinfo[r, 0], excess(prob, sol, rinfo[r, 1], r), rinfo[r, 2], pen) + sol[14][r, 3]
+    return pcost(rinfo[r, 0], excess(prob, sol, rinfo[r, 1], o), rinfo[r, 2], pen) + sol[14][o, 3]
+
+
+@njit(cache=True, inline="always")
+def route_cost(prob, sol, r, pen):
+    return route_cost_in(prob, sol, r, r, pen)
 
 
 @njit(cache=True, inline="always")
@@ -643,9 +650,7 @@ def swap_routes(prob, sol, pen, bufA, bufB):
                     (not prob[7][1] or rd[r1, 4] == rd[r2, 4]):
                 # same depots, no service costs, same duration limit: distance and time warp
                 # stay, only capacities and fixed costs change
-                info = sol[6]
-                new = (pcost(info[r1, 0], excess(prob, sol, info[r1, 1], r2), info[r1, 2], pen) + rd[r2, 3]
-                       + pcost(info[r2, 0], excess(prob, sol, info[r2, 1], r1), info[r2, 2], pen) + rd[r1, 3])
+                new = route_cost_in(prob, sol, r1, r2, pen) + route_cost_in(prob, sol, r2, r1, pen)
             else:
                 new = served_by(prob, sol, r1, r2, pen) + served_by(prob, sol, r2, r1, pen)
             if new >= base - EPS:
@@ -1022,30 +1027,28 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
         else:
             restore(prob, sol)
         ctr[2] = 0
-        if state_i[3] >= 50:
-            target = 0.45
-            fc = state_i[1] / state_i[3]
-            ft = state_i[2] / state_i[3]
-            if fc < target - 0.05:
-                pen[0] = min(pen[0] * 1.25, 1e6)
-            elif fc > target + 0.05:
-                pen[0] = max(pen[0] * 0.85, 0.01)
-            if ft < target - 0.05:
-                pen[1] = min(pen[1] * 1.25, 1e6)
-            elif ft > target + 0.05:
-                pen[1] = max(pen[1] * 0.85, 0.01)
-            state_i[1] = 0
-            state_i[2] = 0
-            state_i[3] = 0
-            state_f[0] = total(prob, sol, pen)[0]
-        elif state_i[3] >= 10 and (state_i[1] == 0 or state_i[2] == 0) and state_f[1] == np.inf:
-            # nothing feasible yet and ten steps in a row over capacity (or late): raise that
-            # penalty now, not after fifty (on a tight fleet the search otherwise spent thousands
-            # of steps repairing before it found its first feasible answer)
-            if state_i[1] == 0:
-                pen[0] = min(pen[0] * 1.5, 1e6)
-            if state_i[2] == 0:
-                pen[1] = min(pen[1] * 1.5, 1e6)
+        # nothing feasible yet and ten steps in a row over capacity (or late): raise that penalty
+        # now, not after fifty (on a tight fleet the search otherwise spent thousands of steps
+        # repairing before it found its first feasible answer)
+        hurry = state_i[3] >= 10 and (state_i[1] == 0 or state_i[2] == 0) and state_f[1] == np.inf
+        if state_i[3] >= 50 or hurry:
+            if state_i[3] >= 50:
+                target = 0.45
+                fc = state_i[1] / state_i[3]
+                ft = state_i[2] / state_i[3]
+                if fc < target - 0.05:
+                    pen[0] = min(pen[0] * 1.25, 1e6)
+                elif fc > target + 0.05:
+                    pen[0] = max(pen[0] * 0.85, 0.01)
+                if ft < target - 0.05:
+                    pen[1] = min(pen[1] * 1.25, 1e6)
+                elif ft > target + 0.05:
+                    pen[1] = max(pen[1] * 0.85, 0.01)
+            else:
+                if state_i[1] == 0:
+                    pen[0] = min(pen[0] * 1.5, 1e6)
+                if state_i[2] == 0:
+                    pen[1] = min(pen[1] * 1.5, 1e6)
             state_i[1] = 0
             state_i[2] = 0
             state_i[3] = 0
