@@ -291,7 +291,9 @@ class VRPProblem(Problem):
 
     @property
     def is_symmetric(self) -> bool:
-        return bool(np.allclose(self.distance, self.distance.T) and np.allclose(self.duration, self.duration.T))
+        def symmetric(m: np.ndarray) -> bool:     # exact equality first: it is the common case, and cheaper
+            return bool(np.array_equal(m, m.T) or np.allclose(m, m.T))
+        return symmetric(self.distance) and (self.duration is self.distance or symmetric(self.duration))
 
     @property
     def horizon(self) -> float:
