@@ -9,7 +9,10 @@ rerunning the same command resumes):
 * ``solomon``: the Solomon VRPTW instances in ../shared/instances/vrptw-solomon, at
   ``--solomon-budget``;
 * ``fleet``: generated MDVRP, HFVRP and PVRP (preferences, zones) instances of ``--sizes``
-  clients, with ``ortools`` too, at ``--fleet-budget``.
+  clients, with ``ortools`` too, at ``--fleet-budget``;
+* ``vrptw``: generated Solomon-like VRPTW instances (random, clustered and mixed layouts, tight
+  windows) of ``--vrptw-sizes`` clients, the sizes of the Gehring-Homberger sets, at
+  ``--vrptw-budget``.
 
 For each part and budget it prints the comparator's summary (mean gap to the best-known cost, or
 to the best answer of the run where none is known; wins) and one line: local's mean gap against
@@ -44,6 +47,17 @@ def fleet_problems(sizes: list[int]) -> list:
     return problems
 
 
+def vrptw_problems(sizes: list[int]) -> list:
+    import routeopt
+    problems = []
+    for n in sizes:
+        for layout in ("random", "clustered", "mixed"):
+            p = routeopt.generate("vrptw", n=n, seed=2000 + n, layout=layout)
+            p.name = f"vrptw-{layout}-n{n}"
+            problems.append(p)
+    return problems
+
+
 def head_to_head(report, ours: str = "local", theirs: str = "pyvrp") -> str:
     """Mean gaps and per-instance wins of ``ours`` against ``theirs`` (mean objective over seeds)."""
     better = equal = worse = 0
@@ -69,11 +83,14 @@ def head_to_head(report, ours: str = "local", theirs: str = "pyvrp") -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", nargs="+", default=["x", "solomon", "fleet"], choices=["x", "solomon", "fleet"])
+    parser.add_argument("--parts", nargs="+", default=["x", "solomon", "fleet", "vrptw"],
+                        choices=["x", "solomon", "fleet", "vrptw"])
     parser.add_argument("--x-budgets", nargs="+", type=float, default=[1.0, 10.0, 30.0])
     parser.add_argument("--solomon-budget", type=float, default=10.0)
     parser.add_argument("--fleet-budget", type=float, default=30.0)
     parser.add_argument("--sizes", nargs="+", type=int, default=[100, 200, 400])
+    parser.add_argument("--vrptw-budget", type=float, default=30.0)
+    parser.add_argument("--vrptw-sizes", nargs="+", type=int, default=[200, 400, 1000])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None, help="runs at a time (default: CPU cores)")
     parser.add_argument("--db", type=Path, default=Path("local-bench.db"))
@@ -99,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     if "fleet" in args.parts:
         runs.append((f"generated MDVRP/HFVRP/PVRP, {args.fleet_budget:g} s", fleet_problems(args.sizes),
                      ["local", "pyvrp", "ortools"], args.fleet_budget))
+    if "vrptw" in args.parts:
+        runs.append((f"generated VRPTW, {args.vrptw_budget:g} s", vrptw_problems(args.vrptw_sizes),
+                     ["local", "pyvrp"], args.vrptw_budget))
     for title, problems, solvers, budget in runs:
         if not problems:
             console.print(f"{title}: skipped, no instances (../shared/instances is absent)")
