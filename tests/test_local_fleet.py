@@ -136,3 +136,15 @@ def test_a_tight_fleet_is_packed_feasibly(n):
     assert theirs.status == Status.FEASIBLE and problem.evaluate(theirs.solution).feasible
     assert ours.metadata["repaired_iterations"] < 300
     assert ours.objective <= 1.05 * theirs.objective, (ours.objective, theirs.objective)
+
+
+def test_a_fleet_the_search_cannot_fill_starts_from_a_packing():
+    """120 clients of large demand, 32 vehicles of three types: every search step ended over
+    capacity, so local returned INFEASIBLE though PyVRP finds answers. Still over capacity after its
+    first searches, it packs the clients into the vehicles by capacity alone (best fit, largest
+    first) and starts over from there: a feasible answer, never worse than that start."""
+    problem = routeopt.generate("hfvrp", n=120, seed=4, route_size=2.5)
+    result = routeopt.solve(problem, solver="local", time_limit=60, seed=0, iterations=100)
+    check(problem, result)
+    assert result.metadata["packed_start"]
+    assert result.objective <= result.metadata["progress"][0][1] + 1e-9

@@ -269,6 +269,48 @@ def _construct(method: str, problem: VRPProblem, prob: tuple, kernels) -> list[l
     return routes
 
 
+def _pack(problem: VRPProblem, data, rdat: np.ndarray, caps: np.ndarray, prize: np.ndarray,
+          D: np.ndarray) -> list[tuple[int, list[int]]] | None:
+    """Required clients packed into the vehicle slots by capacity alone (every dimension, zones
+    respected): largest first, each into the slot it leaves least room in (a used one on ties),
+    then each route ordered by nearest neighbour from its depot. None when one does not fit."""
+    nd, n = problem.num_nodes - problem.num_clients, problem.num_nodes
+    demand = data.demand.astype(np.int64)
+    if demand.shape[1] == 0:
+        return None
+    kinds = rdat[:, 5]
+    left = caps[kinds].astype(np.float64)
+    scale = np.maximum(left.max(axis=0), 1.0)
+    types = problem.vehicle_types
+    clients = [c for c in range(nd, n) if prize[c] < 0]
+    clients.sort(key=lambda c: (-float((demand[c] / scale).sum()), c))
+    bins: list[list[int]] = [[] for _ in range(len(kinds))]
+    allowed = np.ones(len(kinds), dtype=bool)
+    for c in clients:
+        for k, vt in enumerate(types):
+            allowed[kinds == k] = c not in vt.forbidden
+        fits = allowed & (left >= demand[c]).all(axis=1)
+        if not fits.any():
+            return None
+        room = ((left - demand[c]) / scale).sum(axis=1)
+        room[~fits] = np.inf
+        room -= 1e-9 * np.array([len(b) > 0 for b in bins])
+        r = int(np.argmin(room))
+        left[r] -= demand[c]
+        bins[r].append(c)
+    out = []
+    for r, members in enumerate(bins):
+        seq, last, todo = [], int(rdat[r, 0]), list(members)
+        while todo:
+            nxt = min(todo, key=lambda c: (D[last, c], c))
+            todo.remove(nxt)
+            seq.append(nxt)
+            last = nxt
+        if seq:
+            out.append((r, seq))
+    return out
+
+
 def _unflat(flat: np.ndarray) -> list[list[int]]:
     routes, k = [], 0
     while k < len(flat):
@@ -390,10 +432,28 @@ def _run(problem: VRPProblem, budget: Budget, options: dict[str, Any], start: fl
         K.local_search(prob, sol, pen, order, bufA, bufB)
         pen /= mult
         cost, dist, excess, warp = keep_if_best()
+    if excess > 0:
+        # Still over capacity after the searches with ten and a hundred times the penalty: a
+        # tight fleet of large demands, a bin packing first of all. Start over from a packing of
+        # the clients into the vehicles (best fit, largest first), then the same searches.
+        packed = _pack(problem, data, rdat, caps, prize, D)
+        if packed is not None:
+            meta["packed_start"] = True
+            sol[2][nd:] = -1
+            for r in range(R):
+                K.set_route(prob, sol, r, bufA, 0)
+            for r, seq in packed:
+                bufA[:len(seq)] = seq
+                K.set_route(prob, sol, r, bufA, len(seq))
+            pen *= 100.0
+            K.local_search(prob, sol, pen, order, bufA, bufB)
+            pen /= 100.0
+            cost, dist, excess, warp = keep_if_best()
     state_f[0] = cost
     fallback = np.zeros(n + R + 1, np.int64)
     K.save_flat(sol, fallback)
-    state_i = np.zeros(5, np.int64)
+    state_i = np.zeros(6, np.int64)
+    state_i[5] = int(bool(meta.get("packed_start")))   # the search has no feasible step of its own yet
     removed = np.zeros(n, np.bool_)
     ruined = np.zeros(R, np.bool_)
     rem = np.zeros(n, np.int64)

@@ -960,7 +960,8 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
               state_f, state_i, n_iter, temp, fleet_limited):
     """``n_iter`` ruin-and-recreate steps; state_f = [current cost, best distance],
     state_i = [iterations, feasible-capacity count, feasible-time count, steps since penalty update,
-    steps whose search ended infeasible and needed the repair]."""
+    steps whose search ended infeasible and needed the repair, 1 while the best answer is a
+    packing the search has not yet matched with a feasible step of its own]."""
     D = prob[0]
     dem = prob[5]
     route, rlen, ctr = sol[2], sol[1], sol[13]
@@ -1018,6 +1019,8 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
             pen[1] /= mult
             c, dist, excess, warp = total(prob, sol, pen)
         feasible = excess == 0 and warp == 0
+        if feasible:
+            state_i[5] = 0
         if feasible and dist < state_f[1]:
             state_f[1] = dist
             save_flat(sol, best_flat)
@@ -1027,10 +1030,11 @@ def ils_chunk(prob, sol, pen, order, bufA, bufB, removed, ruined, rem, keys, bes
         else:
             restore(prob, sol)
         ctr[2] = 0
-        # nothing feasible yet and ten steps in a row over capacity (or late): raise that penalty
-        # now, not after fifty (on a tight fleet the search otherwise spent thousands of steps
-        # repairing before it found its first feasible answer)
-        hurry = state_i[3] >= 10 and (state_i[1] == 0 or state_i[2] == 0) and state_f[1] == np.inf
+        # nothing feasible yet (or only a packing) and ten steps in a row over capacity (or late):
+        # raise that penalty now, not after fifty (on a tight fleet the search otherwise spent
+        # thousands of steps repairing before it found its first feasible answer)
+        hurry = state_i[3] >= 10 and (state_i[1] == 0 or state_i[2] == 0) and \
+            (state_f[1] == np.inf or state_i[5] == 1)
         if state_i[3] >= 50 or hurry:
             if state_i[3] >= 50:
                 target = 0.45
