@@ -1,4 +1,12 @@
-"""Exact VRP by MILP (PuLP over HiGHS or CBC) with cuts separated between re-solves.
+"""Exact VRP by MILP: a SCIP branch-and-cut for TSP and CVRP, HiGHS or CBC (through PuLP) with
+cuts separated between re-solves for the rest.
+
+TSP and CVRP (``backend="auto"`` or ``"scip"``): the edge formulation below in SCIP, with a
+constraint handler that separates the cuts on every LP of the search tree (fractional LPs: as
+cutting planes; integer ones: enforced) and rejects an integer answer that violates one. HiGHS
+offers no lazy constraints (highspy 1.12 defines the callback type but gives it no way to add a
+row), hence SCIP. Measured here: generated 30-client CVRPs proved in 1-11 s by SCIP against 70 s
+and not within 120 s by the re-solves; TSP100 about the same either way.
 
 Two formulations share one cutting-plane loop:
 
@@ -9,8 +17,8 @@ Two formulations share one cutting-plane loop:
 
 Both rely on the same family of cuts for client sets ``S``: ``x(inside S) <= |S| - k(S)`` with
 ``k(S) = max(1, ceil(d(S) / Q))`` -- subtour elimination for the TSP, rounded capacity
-inequalities for the CVRP. PuLP has no lazy-constraint callback, so the loop is: solve the LP
-relaxation and add cuts found by heuristics (support components at several thresholds, greedy
+inequalities for the CVRP. PuLP has no lazy-constraint callback, so HiGHS and CBC loop: solve
+the LP relaxation and add cuts found by heuristics (support components at several thresholds, greedy
 growth from each client, a global minimum cut) until none is violated; then solve the MIP, add
 a cut for every violated set in its integer answer, and re-solve. Every round is a relaxation of
 the true problem, so its bound is a valid lower bound; the answer is proved optimal only when a
