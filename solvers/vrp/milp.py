@@ -610,8 +610,20 @@ class MILPSolver(Solver):
     supports = frozenset({"asymmetric", "capacity", "time_windows", "service_times"})
     max_size = max(LIMITS.values())
     library = "pulp"
-    description = ("Exact MILP (PuLP + HiGHS or CBC): DFJ subtour and rounded capacity cuts "
-                   "separated between re-solves; big-M time windows. Small instances only.")
+    description = ("Exact MILP: SCIP branch-and-cut for TSP and CVRP (subtour and rounded capacity "
+                   "cuts inside the tree); PuLP + HiGHS or CBC re-solves between rounds of cuts for "
+                   "ATSP, VRPTW and asymmetric CVRP (big-M time windows). Small instances only.")
+
+    @classmethod
+    def version(cls) -> str | None:
+        from importlib.metadata import PackageNotFoundError, version
+        found = []
+        for library in ("pyscipopt", "pulp", "highspy"):
+            try:
+                found.append(f"{library} {version(library)}")
+            except PackageNotFoundError:
+                pass
+        return ", ".join(found) or None
     OPTIONS = (
         Option("backend", str, "auto", "auto: one SCIP branch-and-cut for TSP and CVRP (cuts added inside "
                "the tree), HiGHS re-solves for the rest; scip, highs or cbc to choose",
