@@ -22,6 +22,7 @@ from ...errors import InputError
 from ..params import number
 from ..base import Evaluation, Problem, Violation
 from ..base import Solution as _BaseSolution
+from .distances import matrix_precision
 
 INF = math.inf
 _TOL = 1e-6
@@ -132,6 +133,17 @@ class VRPSolution(_BaseSolution):
         return sum(1 for r in self.routes if r.visits)
 
 
+def _decimals(matrix: np.ndarray) -> int | None:
+    """Fewest decimals (0-6) in which every entry is exact, None beyond: a sample first, so a
+    matrix of arbitrary floats is told apart in a few passes over ten thousand entries, then the
+    whole matrix. (Solvers that work in integers scale distances by ``10 ** precision``: a float
+    matrix taken as exact in 0 decimals would be optimised rounded to integers.)"""
+    flat = matrix.ravel()
+    if matrix_precision(flat[:: max(1, flat.size // 10_000)]) is None:
+        return None
+    return matrix_precision(matrix)
+
+
 def _as_matrix(name: str, values: Any, n: int | None = None) -> np.ndarray:
     m = np.asarray(values, dtype=float)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
@@ -167,7 +179,8 @@ class VRPProblem(Problem):
     coordinates: np.ndarray | None = None     # (nodes, 2)
     name: str = "vrp"
     convention: str = "explicit"              # how distances were computed: round, dimacs, exact, ...
-    precision: int | None = 0                 # decimals in which matrix entries are exact (None: any float)
+    # decimals in which distances are exact (None: any float); "auto": the fewest that hold them
+    precision: int | str | None = "auto"
     preference_weight: float = 1.0
     best_known: float | None = None
     source: str | None = None
@@ -182,6 +195,13 @@ class VRPProblem(Problem):
                 isinstance(vt, VehicleType) for vt in self.vehicle_types):
             raise InputError("vehicle_types must be a list of vehicle types", field="vehicle_types")
         self.duration = self.distance if self.duration is None else _as_matrix("duration", self.duration, n)
+        if isinstance(self.precision, str):
+            if self.precision != "auto":
+                raise InputError(f"precision must be a number of decimals, None or 'auto', got "
+                                 f"{self.precision!r}", field="precision")
+            self.precision = _decimals(self.distance)
+        elif self.precision is not None:
+            self.precision = int(number("precision", self.precision, 0, 9, integer=True))
         if not 1 <= self.num_depots < n + (n == 1):
             raise InputError(f"num_depots={self.num_depots} for {n} nodes", field="num_depots")
         self.demand = self._per_node("demand", self.demand, 2)
