@@ -264,12 +264,14 @@ def test_vrptw_optimum_equals_enumeration(seed):
     assert result.objective == pytest.approx(reference)
 
 
-def test_branch_and_cut_proves_a_30_client_cvrp():
+@pytest.mark.parametrize("backend", ["auto", "scip"])
+def test_branch_and_cut_proves_a_30_client_cvrp(backend):
     # measured here: SCIP with the cuts inside the tree 1.2 s; HiGHS re-solves 70 s
     problem = routeopt.generate("cvrp", n=30, seed=2)
-    result = routeopt.solve(problem, solver="milp", time_limit=120)
+    result = routeopt.solve(problem, solver="milp", time_limit=120, backend=backend)
     check(problem, result)
-    assert result.metadata["backend"] == "scip"
+    assert result.status is Status.OPTIMAL
+    assert result.metadata["backend"] == ("bpc" if backend == "auto" else "scip")
     assert result.objective <= result.metadata["incumbent_objective"]
     heuristic = routeopt.solve(problem, solver="pyvrp", time_limit=1)
     assert result.objective <= heuristic.objective
@@ -284,7 +286,9 @@ def test_too_big_is_refused_with_a_hint():
     with pytest.raises(UnsupportedError, match="pyvrp"):
         routeopt.solve(routeopt.generate("tsp", n=200, seed=0), solver="milp", time_limit=1)
     with pytest.raises(UnsupportedError, match="at most 50 clients"):
-        routeopt.solve(routeopt.generate("cvrp", n=80, seed=0), solver="milp", time_limit=1)
+        routeopt.solve(routeopt.generate("cvrp", n=80, seed=0), solver="milp", time_limit=1, mode="prove")
+    with pytest.raises(UnsupportedError, match="at most 30 clients"):     # no bound mode for ACVRP
+        routeopt.solve(routeopt.generate("acvrp", n=40, seed=0), solver="milp", time_limit=1)
 
 
 def test_unsupported_features_are_named():
