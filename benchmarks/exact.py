@@ -25,8 +25,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "instances" / "cvrp-sm
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[30, 40, 50])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--backends", nargs="+", default=["scip", "highs"], choices=["scip", "highs", "cbc"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[3],
+                        help="seeds per size: one number for every size, or one per size")
+    parser.add_argument("--backends", nargs="+", default=["auto", "scip"], choices=["auto", "bpc", "scip", "highs", "cbc"])
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds per run")
     parser.add_argument("--out", type=Path, default=None, help="write the table as Markdown")
     args = parser.parse_args(argv)
@@ -38,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     import routeopt
 
     problems = [routeopt.load(f) for f in sorted(SHARED.glob("*.vrp"))]
-    problems += [routeopt.generate("cvrp", n=n, seed=s) for n in args.sizes for s in range(args.seeds)]
+    seeds = args.seeds * len(args.sizes) if len(args.seeds) == 1 else args.seeds
+    if len(seeds) != len(args.sizes):
+        parser.error("--seeds: one number, or one per size")
+    problems += [routeopt.generate("cvrp", n=n, seed=s) for n, k in zip(args.sizes, seeds) for s in range(k)]
     console = Console()
-    rows, failures = [], []
+    rows, failures, details = [], [], []
     with Progress(console=console) as progress:
         task = progress.add_task("solving", total=len(problems) * len(args.backends))
         for p in problems:
@@ -57,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                 if r.status.value == "OPTIMAL":
                     proved[backend] = r.objective
                 cells.append((r.status.value, seconds, r.objective, r.bound))
+                meta = r.metadata
+                details.append(f"| {p.name} | {backend} | {meta.get('backend', '-')} | {meta.get('root_bound', '-')} | "
+                               f"{meta.get('edges_kept', '-')} | {meta.get('nodes', '-')} | {seconds:.1f} |")
                 progress.advance(task)
             if len({round(v, 6) for v in proved.values()}) > 1:
                 failures.append(f"{p.name}: backends prove different optima {proved}")
@@ -87,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         known = "-" if p.best_known is None else f"{p.best_known:g}"
         table.add_row(p.name, str(p.num_clients), known, *map(fmt, cells))
         md.append(f"| {p.name} | {p.num_clients} | {known} | " + " | ".join(map(fmt, cells)) + " |")
+    md += ["", "Per run: the method the backend used, the column generation's root bound (ng-routes), "
+           "the edges left after reduced-cost elimination, the search nodes.", "",
+           "| instance | backend | method | root bound | edges kept | nodes | seconds |",
+           "| --- | --- | --- | ---: | ---: | ---: | ---: |", *details]
     for i, b in enumerate(args.backends):
         times = [c[i][1] for _, c in rows if c[i][0] == "OPTIMAL"]
         line = (f"{b}: proved {len(times)} of {len(rows)}"

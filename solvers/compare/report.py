@@ -65,6 +65,22 @@ class Report:
                 self.refs[inst] = ((min if sense == "min" else max)(found), "best found")
             else:
                 self.refs[inst] = (None, "")
+        # The best proved bound of each instance, from any run: every answer's proved gap is
+        # measured against it, so heuristic answers get one when an exact solver ran beside them.
+        self.bounds: dict[str, float | None] = {}
+        self.bound_conflicts: list[str] = []
+        for inst in self.instances:
+            mine = [r for (i, _), c in cells.items() if i == inst for r in c["runs"]]
+            sense = mine[0].get("sense") or "min" if mine else "min"
+            bounds = [r["bound"] for r in mine if r.get("bound") is not None
+                      and r["status"] not in ("ERROR", "INFEASIBLE")]
+            best = (max if sense == "min" else min)(bounds) if bounds else None
+            self.bounds[inst] = best
+            found = [r["objective"] for r in mine if r["status"] in OK]
+            if best is not None and found:
+                top = (min if sense == "min" else max)(found)
+                if _better(top, best, sense) and abs(top - best) > 1e-6 * max(1.0, abs(top)):
+                    self.bound_conflicts.append(f"{inst}: a bound {best:g} beyond an answer {top:g}")
         for (inst, _), c in cells.items():
             ok = [r for r in c["runs"] if r["status"] in OK]
             c["ok"] = len(ok)
@@ -84,6 +100,16 @@ class Report:
                 c["best"] = abs(c["value"] - best) <= _TIE * max(1.0, abs(best))
         return cells
 
+    def proved_gap(self, run: dict) -> float | None:
+        """Percent between a feasible run's answer and the best bound any run proved for its
+        instance (its own included)."""
+        bound = self.bounds.get(run["instance"])
+        if run["status"] not in OK or bound is None or run.get("objective") is None:
+            return run.get("proved_gap") if run["status"] in OK else None
+        obj = run["objective"]
+        diff = obj - bound if (run.get("sense") or "min") == "min" else bound - obj
+        return 100.0 * max(diff, 0.0) / max(abs(obj), 1e-9)
+
     def cell(self, instance: str, solver: str) -> dict[str, Any] | None:
         return self._cells.get((instance, solver))
 
@@ -101,7 +127,8 @@ class Report:
         records = []
         for inst in self.instances:
             ref, kind = self.refs.get(inst, (None, ""))
-            rec: dict[str, Any] = {"instance": inst, "reference": ref, "reference_kind": kind}
+            rec: dict[str, Any] = {"instance": inst, "reference": ref, "reference_kind": kind,
+                                   "proved_bound": self.bounds.get(inst)}
             for s in self.solvers:
                 c = self._cells.get((inst, s))
                 rec[f"{s}_objective"] = None if c is None else c["value"]
@@ -122,7 +149,7 @@ class Report:
             gaps = [g for c in cells for g in c["gaps"]]
             times = [r["runtime"] for r in runs if r.get("runtime") is not None]
             cpus = [r["cpu_time"] for r in runs if r.get("cpu_time") is not None]
-            proved = [r["proved_gap"] for r in runs if r.get("proved_gap") is not None and r["status"] in OK]
+            proved = [g for r in runs if (g := self.proved_gap(r)) is not None]
             count = {st: sum(r["status"] == st for r in runs) for st in
                      ("INFEASIBLE", "NO_SOLUTION", "TIMEOUT", "ERROR")}
             records.append({
@@ -165,6 +192,9 @@ class Report:
         t.add_column("variant", no_wrap=True)
         t.add_column("size", justify="right")
         t.add_column("reference", justify="right", no_wrap=True)
+        with_bound = any(b is not None for b in self.bounds.values())
+        if with_bound:
+            t.add_column("proved bound", justify="right", no_wrap=True)
         shown = [s for s in self.solvers if any((i, s) in self._cells for i in self.instances)]
         for s in shown:
             t.add_column(s, justify="right")
@@ -173,12 +203,19 @@ class Report:
             info = self.info.get(inst, {})
             cells: list[Any] = [inst, info.get("variant") or "-", str(info.get("size") or "-"), Text(f"{ref:,.6g}" + ("" if kind == "best known" else " *"))
                                 if ref is not None else Text("-", style="dim")]
+            if with_bound:
+                b = self.bounds.get(inst)
+                cells.append(Text(f"{b:,.6g}") if b is not None else Text("-", style="dim"))
             for s in shown:
                 cells.append(self._cell_text(inst, s))
             t.add_row(*cells)
         notes = []
         if any(kind == "best found" for _, kind in self.refs.values()):
             notes.append("* no best-known value: gaps are to the best answer found here")
+        if with_bound:
+            notes.append("proved bound: the best lower bound any run proved; 'proved gap %' below is "
+                         "each answer's distance to it")
+        notes += [f"! {c}: one of them is wrong" for c in self.bound_conflicts]
         hidden = [s for s in self.solvers if s not in shown]
         if hidden:
             notes.append(f"not shown, no instance they support: {', '.join(hidden)}")
@@ -254,11 +291,15 @@ class Report:
         if self.time_limit is not None:
             lines.append(f"Time limit {self.time_limit:g} s per run. Gap in % to the reference "
                          "(best known; * = best found here). **Bold** = best of the row; ✓ = proved optimal.\n")
-        lines.append("| instance | reference | " + " | ".join(self.solvers) + " |")
-        lines.append("| --- | ---: | " + " | ".join("---:" for _ in self.solvers) + " |")
+        with_bound = any(b is not None for b in self.bounds.values())
+        lines.append("| instance | reference | " + ("proved bound | " if with_bound else "")
+                     + " | ".join(self.solvers) + " |")
+        lines.append("| --- | ---: | " + ("---: | " if with_bound else "") + " | ".join("---:" for _ in self.solvers) + " |")
         for inst in self.instances:
             ref, kind = self.refs.get(inst, (None, ""))
             out = [inst, "-" if ref is None else f"{ref:.6g}" + ("" if kind == "best known" else " *")]
+            if with_bound:
+                out.append("-" if self.bounds.get(inst) is None else f"{self.bounds[inst]:.6g}")
             for s in self.solvers:
                 out.append(_md_cell(self._cells.get((inst, s))))
             lines.append("| " + " | ".join(out) + " |")
