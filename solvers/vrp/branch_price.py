@@ -104,7 +104,10 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
     scale, exact = cg.scale, cg.exact
     step = 1.0 if exact else 0.0                 # model units a better answer saves at least
     best = start
-    upper = problem.evaluate(start).objective * scale if start is not None else math.inf
+    # No answer costs more than 2n of the longest edge: without a start, that (plus one) is the
+    # cost to beat, and a node whose bound reaches it holds no answer at all.
+    ceiling = 2.0 * n * float(cg.cost.max()) + 1.0
+    upper = problem.evaluate(start).objective * scale if start is not None else ceiling
 
     def worse_or_equal(bound_model: float) -> bool:
         return bound_model >= upper - (1e-6 if exact else 1e-9 * max(1.0, abs(upper)))
@@ -120,7 +123,7 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
             np.fill_diagonal(forbidden, False)
     out.edges_kept = int(np.triu(~forbidden, 1).sum())
     out.allowed = ~forbidden
-    if (max_tree_gap is not None and root.bound is not None and math.isfinite(upper)
+    if (max_tree_gap is not None and root.bound is not None and start is not None
             and upper - root.bound * scale > max_tree_gap * upper):
         out.tree = False
         out.bound = min(root.bound, upper / scale)
@@ -163,9 +166,15 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
             break
         u, v, x = cg.master.edge_values(lam)
         if cg.master.artificial_used(lam):
-            # converged with an artificial column in use: no combination of routes meets this
-            # node's rows (their cost is above any answer's), so no answer lies below it
-            out.metadata["infeasible_nodes"] = out.metadata.get("infeasible_nodes", 0) + 1
+            # converged with an artificial column in use, yet a bound below any answer's cost:
+            # dearer artificial columns, and the node again (a node without routes meeting its
+            # rows then bounds past the ceiling); past 10^6 times, it stays open
+            if cg.master.penalty > 1e6 * ceiling:
+                push(node_bound, forbid, rows)
+                out.metadata["stopped"] = "an artificial column in a converged master"
+                break
+            cg.master.raise_penalty(100.0)
+            push(node_bound, forbid, rows)
             continue
         e = _branching_edge(u, v, x)
         if e is None:
@@ -193,7 +202,7 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
     out.solution = best
     if not open_bounds:
         out.optimal = best is not None
-        out.infeasible = best is None
+        out.infeasible = best is None        # every node's bound reached the ceiling
         out.bound = upper / scale if best is not None else None
     else:
         low = min(open_bounds)

@@ -64,6 +64,7 @@ class RouteMaster:
         h.addCols(n - 1, np.full(n - 1, penalty), np.zeros(n - 1), np.full(n - 1, highspy.kHighsInf),
                   n - 1, rows, rows, np.ones(n - 1))
         self.artificial = n - 1
+        self.penalty = penalty
         self.seen: set[bytes] = set()
         self.arcs_u: list[np.ndarray] = []     # per route: its edges, from the depot back to it
         self.arcs_v: list[np.ndarray] = []
@@ -234,6 +235,14 @@ class RouteMaster:
         key, inverse = np.unique(a * self.n + b, return_inverse=True)
         x = np.bincount(inverse, weights=w)
         return key // self.n, key % self.n, x
+
+    def raise_penalty(self, factor: float) -> None:
+        """Make the artificial columns ``factor`` times dearer: a master that still needs them
+        once converged then bounds ever higher, until its bound shows that no routes meet its
+        rows (a big-M phase one)."""
+        self.penalty *= factor
+        cols = np.arange(self.artificial, dtype=np.int32)
+        self.h.changeColsCost(cols.size, cols, np.full(cols.size, self.penalty))
 
     def artificial_used(self, lam: np.ndarray) -> bool:
         return bool((lam[:self.artificial] > _TOL).any())
