@@ -80,6 +80,8 @@ _AUTO_ORDER: dict[str, list[str]] = {
 # A-n32-k5 4 s, generated 30-client CVRPs 1-56 s, random TSP100 2-6 s. Up to these sizes it
 # starts from local's answer, which already converges there within its share of the time, so
 # an unfinished proof still returns that answer and a proved bound with it.
+# CVRP: by predicted proof time instead (solvers/vrp/milp.py PROOF_SECONDS); the entry is for a
+# CVRP the branch-price-and-cut does not take (fractional demands, an asymmetric matrix).
 EXACT_SIZES: dict[str, int] = {"TSP": 100, "ATSP": 50, "CVRP": 30, "ACVRP": 12, "VRPTW": 12, "AVRPTW": 10}
 EXACT_MIN_TIME = 5.0   # seconds; below this the heuristics answer better than a cut-short MILP
 
@@ -173,15 +175,24 @@ def list_solvers(family: str | None = None) -> list[dict[str, Any]]:
 def choose(problem: Problem, budget: Budget | None = None) -> str:
     """The ``auto`` rule.
 
-    1. ``vrp-milp`` when the variant and size are in ``EXACT_SIZES`` and the time limit is at least
-       ``EXACT_MIN_TIME``: the answer then comes with a proof.
+    1. ``vrp-milp`` for a CVRP whose predicted proof time (``vrp.milp.predicted_proof_seconds``:
+       clients and fleet tightness, measured here) fits the time limit; for the other variants
+       when the size is in ``EXACT_SIZES`` and the time limit is at least ``EXACT_MIN_TIME``. The
+       answer then comes with a proof, and is never worse than ``local``'s, which it starts from.
     2. On a network where equal-cost paths are not all the routes (a wide-area network), ``mcf-lp``.
     3. Otherwise the first registered solver of ``_AUTO_ORDER[family]`` that supports the instance.
     """
     budget = budget or Budget()
     limit = EXACT_SIZES.get(problem.variant)
-    if (problem.family == "vrp" and "vrp-milp" in _REGISTRY and limit is not None
-            and problem.size <= limit and budget.time_limit >= EXACT_MIN_TIME):
+    exact = False
+    if problem.family == "vrp" and "vrp-milp" in _REGISTRY:
+        from .vrp.milp import predicted_proof_seconds
+        predicted = predicted_proof_seconds(problem)
+        if predicted is not None:
+            exact = predicted <= budget.time_limit
+        else:
+            exact = limit is not None and problem.size <= limit and budget.time_limit >= EXACT_MIN_TIME
+    if exact:
         try:
             solver_class("vrp-milp")().check(problem)
             return "vrp-milp"

@@ -109,3 +109,18 @@ def test_a_tight_fleet_is_proved_through_branching():
     assert result.objective <= anchor.objective
     assert result.status is Status.OPTIMAL
     assert np.isfinite(result.bound)
+
+
+@pytest.mark.parametrize("n, time_limit, tight, expected", [
+    (30, 10, False, "vrp-milp"),      # typically proved in 4 s
+    (50, 10, False, "pyvrp"),         # typically 35 s
+    (50, 60, False, "vrp-milp"),
+    (40, 10, True, "vrp-milp"),       # a tight fleet: 5-7 s
+    (80, 600, False, "pyvrp"),        # nothing measured: the heuristic
+])
+def test_auto_picks_the_exact_solver_by_predicted_proof_time(n, time_limit, tight, expected):
+    from routeopt.solvers.base import Budget
+    from routeopt.solvers.registry import choose
+
+    problem = tight_fleet(n, 0) if tight else routeopt.generate("cvrp", n=n, seed=0)
+    assert choose(problem, Budget(time_limit=time_limit)) == expected

@@ -1,7 +1,16 @@
-"""Exact VRP by MILP: a SCIP branch-and-cut for TSP and CVRP, HiGHS or CBC (through PuLP) with
-cuts separated between re-solves for the rest.
+"""Exact VRP: branch-price-and-cut for CVRP, a SCIP branch-and-cut for TSP, HiGHS or CBC (through
+PuLP) with cuts separated between re-solves for the rest; proved bounds for CVRPs of any size.
 
-TSP and CVRP (``backend="auto"`` or ``"scip"``): the edge formulation below in SCIP, with a
+CVRP (``backend="auto"`` or ``"bpc"``, whole demands, symmetric distances): the column and cut
+generation of :mod:`.bound` with ng-route pricing at the root, the edges that can be in no
+answer better than ``local``'s removed by their route reduced costs, then
+:mod:`.branch_price`'s tree. With ``auto``, a root more than ``BPC_TREE_GAP`` below the start
+hands its kept edges to SCIP's branch-and-cut below instead (branching in edge space does better
+there). Past ``LIMITS["CVRP"]`` clients, or with ``mode="bound"``, no proof is attempted: the
+answer is ``local``'s and the bound the root's, with q-route pricing (any size up to
+``BOUND_MAX_CLIENTS``).
+
+TSP and CVRP (``backend="scip"``): the edge formulation below in SCIP, with a
 constraint handler that separates the cuts on every LP of the search tree (fractional LPs: as
 cutting planes; integer ones: enforced) and rejects an integer answer that violates one. HiGHS
 offers no lazy constraints (highspy 1.12 defines the callback type but gives it no way to add a
@@ -476,6 +485,15 @@ ROOT_SHARE = 0.3                  # of the time limit, at most, for the column-a
 # CVRPs of 30-50 clients (ng-6 root): roots within 0.3 % proved in 12-61 s where SCIP alone
 # failed in 600 s on two of them; the one at 0.9 % took 180 s against SCIP's 50 s.
 BPC_TREE_GAP = 0.005
+BOUND_MAX_CLIENTS = 2000
+# Typical seconds to prove a CVRP with backend auto by clients, measured on this 2-core machine
+# (benchmarks/results/exact.md, generated X-like CVRPs, 7 seeds of 30 and 40 clients, 6 of 50):
+# medians 4, 4.5 and 35 s (slowest 37, 67 and 48 s); CVRPLIB E-n13, P-n16 and A-n32 in 0.3-1.8 s.
+# Between the sizes, linear; beyond the last, no prediction.
+PROOF_SECONDS = ((15, 1.0), (30, 4.0), (40, 5.0), (50, 35.0))
+# A fleet carrying at least this share of its capacity proved (or proved infeasible) in 5-7 s at
+# 20-40 clients (9 generated fleets with just enough vehicles): the bin packing prunes the search.
+TIGHT_FLEET, TIGHT_SECONDS = 0.9, 7.0
 BOUND_HEURISTIC_SHARE = 0.2       # of the time limit for local's answer in mode 'bound'
 
 
@@ -618,6 +636,25 @@ def _branch_and_cut(problem: VRPProblem, kind: str, k_range: tuple[int, int], se
     return status, routes, (bound if math.isfinite(bound) else None), counts | {"scale": scale, "exact": exact}
 
 
+def predicted_proof_seconds(problem: VRPProblem) -> float | None:
+    """Seconds the exact solver typically needs to prove ``problem`` optimal here (see
+    ``PROOF_SECONDS``), or None where nothing was measured (not a CVRP the branch-price-and-cut
+    takes, or more clients than the table). ``auto`` picks the exact solver when this fits the
+    time limit."""
+    if problem.family != "vrp" or _kind(problem) != "CVRP" or not _bpc_supports(problem):
+        return None
+    n = problem.num_clients
+    sizes = [s for s, _ in PROOF_SECONDS]
+    if n > sizes[-1]:
+        return None
+    seconds = float(np.interp(n, sizes, [t for _, t in PROOF_SECONDS]))
+    vt = problem.vehicle_types[0]
+    carried = float(problem.demand[:, 0].sum()) / max(1e-9, vt.count * vt.capacity[0])
+    if carried >= TIGHT_FLEET and n <= 40:
+        seconds = min(seconds, TIGHT_SECONDS)
+    return seconds
+
+
 class MILPSolver(Solver):
     """Exact MILP with iterative cut separation: TSP/ATSP (DFJ), CVRP (rounded capacity cuts),
     small VRPTW / asymmetric CVRP (arcs, big-M start times, lifted MTZ loads)."""
@@ -626,11 +663,14 @@ class MILPSolver(Solver):
     family = "vrp"
     kind = "exact"
     supports = frozenset({"asymmetric", "capacity", "time_windows", "service_times"})
-    max_size = max(LIMITS.values())
+    # proofs stop at LIMITS per formulation (checked below); mode 'bound' takes CVRPs up to this
+    # (the complete-graph pricing holds n^2 edge costs and a load x client table)
+    max_size = BOUND_MAX_CLIENTS
     library = "pulp"
-    description = ("Exact MILP: SCIP branch-and-cut for TSP and CVRP (subtour and rounded capacity "
-                   "cuts inside the tree); PuLP + HiGHS or CBC re-solves between rounds of cuts for "
-                   "ATSP, VRPTW and asymmetric CVRP (big-M time windows). Small instances only.")
+    description = ("Exact: branch-price-and-cut for CVRP (ng-route pricing, rounded capacity cuts); "
+                   "SCIP branch-and-cut for TSP; PuLP + HiGHS or CBC re-solves between rounds of cuts for "
+                   "ATSP, VRPTW and asymmetric CVRP (big-M time windows). Proofs for small instances; "
+                   "a proved bound beside local's answer for CVRPs of any size (mode 'bound').")
 
     @classmethod
     def version(cls) -> str | None:
@@ -973,4 +1013,4 @@ class MILPSolver(Solver):
                       objective=objective, bound=bound_out, solution=best, metadata=meta)
 
 
-__all__ = ["MILPSolver", "LIMITS"]
+__all__ = ["MILPSolver", "LIMITS", "predicted_proof_seconds"]
