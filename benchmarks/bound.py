@@ -1,7 +1,7 @@
 """Proved bounds for large CVRPs: ``vrp-milp`` in mode ``bound`` on the X instances.
 
 Each instance in ../shared/instances/cvrp-x (skipped when absent) is solved by ``vrp-milp`` with
-``mode="bound"`` and the given time limit: ``local`` for a fifth of it, column and cut
+``mode="bound"`` and the given time limit: ``local`` for a twentieth of it, column and cut
 generation for the rest. The table gives the proved bound, its gap to the best-known value
 (the instance's .sol), the answer and its proved gap, and the seconds; a bound above the
 best-known value fails the run (a bound can never exceed an optimum).

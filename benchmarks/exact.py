@@ -1,13 +1,15 @@
 """Time to prove: the exact VRP solver's backends side by side on small CVRPs.
 
 Instances: the small CVRPLIB instances in ../shared/instances/cvrp-small (skipped when absent)
-and CVRPs of ``--sizes`` clients from the X generator (``--seeds`` each). Every instance is solved
-by ``vrp-milp`` with each backend of ``--backends`` (SCIP branch-and-cut with the cuts inside the
-tree; HiGHS re-solving the MIP after each round of cuts), every answer scored by the instance's
-own ``evaluate``. The table gives the status, the seconds, the answer and the proved bound; a row
-where two backends prove different optima, or a bound above an answer, fails the run.
+and CVRPs of ``--sizes`` clients from the X generator (``--seeds`` each, or one count per size).
+Every instance is solved by ``vrp-milp`` with each backend of ``--backends`` (auto: branch-price-
+and-cut, handing over to SCIP on a weak root; bpc: branch-price-and-cut alone; scip: SCIP's
+branch-and-cut with the cuts inside the tree; highs: the MIP re-solved after each round of cuts),
+every answer scored by the instance's own ``evaluate``. The table gives the status, the seconds,
+the answer and the proved bound, then per run the method, the root bound, the edges kept and the
+nodes; a row where two backends prove different optima, or a bound above an answer, fails the run.
 
-    python benchmarks/exact.py                                   # 30, 40, 50 clients, 3 seeds each
+    python benchmarks/exact.py --sizes 30 40 50 --seeds 7 7 6 --backends auto --time-limit 600
     python benchmarks/exact.py --sizes 30 --seeds 2 --time-limit 60
 """
 

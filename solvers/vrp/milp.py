@@ -494,7 +494,7 @@ PROOF_SECONDS = ((15, 1.0), (30, 4.0), (40, 5.0), (50, 35.0))
 # A fleet carrying at least this share of its capacity proved (or proved infeasible) in 5-7 s at
 # 20-40 clients (9 generated fleets with just enough vehicles): the bin packing prunes the search.
 TIGHT_FLEET, TIGHT_SECONDS = 0.9, 7.0
-BOUND_HEURISTIC_SHARE = 0.2       # of the time limit for local's answer in mode 'bound'
+BOUND_HEURISTIC_SHARE = 0.05      # of the time limit for local's answer in mode 'bound' (the rest, if the bound converges early)
 
 
 def _backend(option: str, kind: str) -> str:
@@ -915,7 +915,7 @@ class MILPSolver(Solver):
 
     def _solve_bound(self, problem: VRPProblem, k_range: tuple[int, int], budget: Budget, start: float,
                      best: VRPSolution | None, meta: dict) -> Result:
-        """Mode 'bound': ``local`` for a fifth of the time, then column and cut generation
+        """Mode 'bound': ``local`` for a twentieth of the time, then column and cut generation
         (:func:`.bound.root_bound`, seeded with local's routes) for the rest; the answer is
         local's, the bound proved."""
         from .bound import root_bound
