@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...instances.vrp.problem import VRPProblem, VRPSolution
+from ..stop import stop_requested
 from .cuts import violated_sets
 from .master import RouteMaster, priced_costs
 from .pricing import complete_graph, qroutes, route, through_edges
@@ -291,7 +292,7 @@ class ColumnGeneration:
         def reached() -> bool:
             return target is not None and best >= target - (1 - 1e-6 if self.exact else 1e-9 * abs(target))
 
-        while left() > 1.5 * self.clock["full"]:
+        while left() > 1.5 * self.clock["full"] and not stop_requested():
             t = time.perf_counter()
             status, lam, y = master.solve(left() - 1.5 * self.clock["full"])
             self.clock["master"] = 0.7 * self.clock["master"] + 0.3 * (time.perf_counter() - t)
@@ -332,7 +333,7 @@ class ColumnGeneration:
                     break
             master.add_rows([("cut", S, k) for S, k, _ in sets])
         else:
-            out.stopped = "time limit"
+            out.stopped = "stop requested" if stop_requested() else "time limit"
         if self.center is not None and not reached() and out.stopped not in ("no violated cut found", "converged"):
             # the best duals of the near pricing may bound better than the last ones
             c = self.center[0]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...instances.vrp.problem import Route, VRPProblem, VRPSolution
+from ..stop import stop_requested
 from .bound import ColumnGeneration, edge_bounds
 from .cuts import violated_sets
 
@@ -146,7 +147,7 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
         push(solved(root), forbidden, [])
     while True:
         if pending is None:
-            if not heap or left() <= 0.05:
+            if not heap or left() <= 0.05 or stop_requested():
                 break
             parent_bound, _, forbid, rows = heapq.heappop(heap)
             if worse_or_equal(parent_bound):
@@ -160,7 +161,7 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
             pending = None
         if worse_or_equal(node_bound):
             continue
-        if lam is None or result.stopped in ("time limit",) or result.stopped.startswith("master LP"):
+        if lam is None or result.stopped in ("time limit", "stop requested") or result.stopped.startswith("master LP"):
             push(node_bound, forbid, rows)           # unresolved: its bound stays open
             out.metadata["stopped"] = result.stopped
             break

@@ -55,6 +55,7 @@ from ...errors import UnsupportedError
 from ...instances.vrp.problem import VRPProblem, Route, VRPSolution
 from ..base import Budget, Option, Result, Solver, Status
 from ..highs import reset_scheduler
+from ..stop import stop_on_signals
 
 _EPS = 1e-6
 _HINT = "use solver='pyvrp' or 'ortools' (heuristics) for larger instances"
@@ -796,6 +797,12 @@ class MILPSolver(Solver):
         return result.solution
 
     def _solve(self, problem: VRPProblem, budget: Budget) -> Result:
+        # SIGINT/SIGTERM: the column generation and the tree stop at their next step and the
+        # best answer so far comes back, marked so
+        with stop_on_signals() as stop:
+            return stop.mark(self._solve_within(problem, budget))
+
+    def _solve_within(self, problem: VRPProblem, budget: Budget) -> Result:
         compile_time = 0.0
         if self.options["incumbent"]:
             # local's kernels compile once per machine (minutes, then cached on disk): not charged

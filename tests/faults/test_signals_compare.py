@@ -91,13 +91,36 @@ def stop_solver(tmp_path: Path, solver: str, sig: signal.Signals, after: float =
     return took, json.loads(out.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("solver", ["ortools", "pyvrp", "local"])
+@pytest.mark.parametrize("solver", ["ortools", "pyvrp", "local", "vrp-milp"])     # vrp-milp: mode bound at 150 clients
 def test_sigint_stops_each_solver_within_a_second_with_its_best_answer(tmp_path, solver):
     took, result = stop_solver(tmp_path, solver, signal.SIGINT)
     assert result["stopped_in"] < 1.0, f"{solver} took {result['stopped_in']:.2f} s to stop"
     assert took < 10, f"{solver}'s process took {took:.2f} s to end"
     assert result["status"] == "FEASIBLE" and result["objective"] > 0
     assert result["interrupted"] == "SIGINT" and "interrupted by SIGINT after" in result["message"]
+
+
+BOUND_SCRIPT = """
+import json, os, signal, threading, routeopt
+from routeopt.solvers.registry import solver_class
+solver_class("vrp-milp").prepare()
+p = routeopt.generate("cvrp", n=150, seed=0)
+threading.Timer(6.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+r = routeopt.solve(p, solver="vrp-milp", time_limit=40)     # local 2 s, then the column generation
+print(json.dumps({"status": str(r.status), "objective": r.objective, "bound": r.bound,
+                  "interrupted": r.metadata.get("interrupted"), "message": r.message,
+                  "stopped_in": r.runtime - r.metadata.get("interrupted_after", 0.0)}), flush=True)
+"""
+
+
+def test_sigint_in_the_column_generation_returns_the_bound_so_far(tmp_path):
+    script = tmp_path / "bound.py"
+    script.write_text(BOUND_SCRIPT)
+    out = subprocess.run([PY, str(script)], capture_output=True, text=True, env=env(), timeout=120)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["stopped_in"] < 1.0, result
+    assert result["status"] == "FEASIBLE" and result["interrupted"] == "SIGINT"
+    assert result["bound"] is not None and 0 < result["bound"] <= result["objective"], result
 
 
 def test_sigterm_stops_ortools_too(tmp_path):
