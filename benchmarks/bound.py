@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from _report import finish
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "instances" / "cvrp-x"
 
 
@@ -84,12 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(table)
     console.print(line)
     md += ["", line]
-    if args.out:
-        args.out.write_text("\n".join(md) + "\n")
-        console.print(f"wrote {args.out}")
-    for f in failures:
-        console.print(f"[red]FAILED[/red] {f}")
-    return 1 if failures else 0
+    return finish(console, md, args.out, failures)
 
 
 if __name__ == "__main__":
