@@ -48,6 +48,12 @@ def train(
     export: Annotated[Optional[Path], typer.Option(help="Also write the compact checkpoint here (.pt).")] = None,
     data: Annotated[Optional[str], typer.Option(help="Training instances: routeopt (its generators, "
                                                      "default) or rl4co (tsp, cvrp, atsp).")] = None,
+    teacher: Annotated[Optional[str], typer.Option(help="Learn by imitation of this solver's answers: local, "
+                                                        "pyvrp or ortools (tsp, cvrp, vrptw; model pomo or am).")] = None,
+    teacher_time: Annotated[Optional[float], typer.Option("--teacher-time", help="Seconds the teacher "
+                                                          "spends per instance (default 1).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Teacher processes labelling at once (default: "
+                                                        "every core).")] = None,
     max_time: Annotated[Optional[float], typer.Option("--max-time", help="Stop after this many seconds.")] = None,
     max_steps: Annotated[int, typer.Option("--max-steps", help="Stop after this many steps (-1: no limit).")] = -1,
     threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
@@ -68,7 +74,8 @@ def train(
                   preset=preset, lr=lr, accelerator=accelerator, devices=devices,
                   precision=precision, out=out, resume=resume, seed=seed, data=data, max_time=max_time,
                   max_steps=max_steps, progress=not no_progress and not as_json, command=command,
-                  export=export, threads=threads, num_starts=num_starts)
+                  export=export, threads=threads, num_starts=num_starts, teacher=teacher,
+                  teacher_time=teacher_time, workers=workers)
     if as_json:
         with stdout_to_stderr():
             summary = run_training(problem, size, model, **kwargs)
@@ -92,6 +99,11 @@ def train(
             ("throughput", f"{summary['instances_per_second']:g} instances/s"),
             ("val reward", "-" if summary["val_reward"] is None else f"{summary['val_reward']:.4f} "
                                                                      "(normalised units)"),
+            *([("teacher", f"{summary['teacher']} ({summary['teacher_time']:g} s each) · "
+                           f"{summary['labelling']['train']} + {summary['labelling']['val']} instances"
+                           + (f" · val gap {summary['val_gap']:+.2f} % (greedy)"
+                              if summary.get("val_gap") is not None else ""))]
+              if summary.get("teacher") else []),
             ("checkpoint", summary.get("export", "-")),
             ("resume with", f"--resume {summary['last']}")]
     for key, value in rows:
@@ -103,7 +115,7 @@ def _given(values: dict) -> list[str]:
     """The options of a call made without a command line (tests, Python), written as options."""
     out = []
     for key in ("problem", "size", "model", "epochs", "batch_size", "train_size", "preset", "lr",
-                "num_starts", "accelerator", "out", "resume", "max_time", "max_steps", "seed"):
+                "num_starts", "teacher", "teacher_time", "accelerator", "out", "resume", "max_time", "max_steps", "seed"):
         value = values.get(key)
         if value is not None and value != -1:
             out += [f"--{key.replace('_', '-')}", str(value)]

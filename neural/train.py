@@ -35,6 +35,7 @@ from ..instances.params import choice, number
 from . import checkpoints as ckpts
 from .convert import DATA_SOURCES, DEPOT_KINDS, KINDS, MATRIX_KINDS, RL4CO_DATA_KINDS
 from .models import MODELS, PRESETS, build_model, build_policy, check_model, max_nodes, policy_kwargs
+from .teacher import TEACHERS
 
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda")
 PRECISIONS = ("32-true", "64-true", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
@@ -42,8 +43,13 @@ PRECISION_ALIASES = {"32": "32-true", "64": "64-true", "16": "16-mixed", "bf16":
 MAX_TIME = 30 * 24 * 3600.0          # seconds, as for every solver's budget
 MAX_SEED = 2**32 - 1
 MAX_THREADS = 1024
+SUPERVISED_KINDS = ("tsp", "cvrp", "vrptw")      # the coordinate problems; labels as rl4co actions
+SUPERVISED_MODELS = ("pomo", "am")               # the attention policy (rl4co's AM/POMO network)
 # What a run folder holds; a folder with anything else in it is not ours to write into.
-RUN_ENTRIES = frozenset({"checkpoints", "logs", "model.pt"})
+RUN_ENTRIES = frozenset({"checkpoints", "logs", "model.pt", "teacher"})
+# the labelled instances of a supervised run: kept when the run fails or is stopped (they cost
+# teacher time; the same command labels only what is missing)
+KEEP_ON_FAILURE = "teacher"
 
 
 def _resolve_accelerator(accelerator: str) -> str:
@@ -119,7 +125,8 @@ def check_values(*, epochs: Any = 1, batch_size: Any = None, train_size: Any = N
                  lr: Any = None, accelerator: Any = "auto", devices: Any = "auto", precision: Any = None,
                  seed: Any = 0, max_time: Any = None, max_steps: Any = -1, threads: Any = None,
                  num_starts: Any = None, size: Any = None, problem: Any = None, model: Any = None,
-                 preset: Any = None, data: Any = None) -> dict[str, Any]:
+                 preset: Any = None, data: Any = None, teacher: Any = None, teacher_time: Any = None,
+                 workers: Any = None) -> dict[str, Any]:
     """Every value of a training run checked where it enters, before anything is imported or
     written; each bad one is a one-line :class:`InputError` naming its option. Returns them
     normalised (numbers as numbers, choices in lower case); None stays None (a default)."""
@@ -140,7 +147,15 @@ def check_values(*, epochs: Any = 1, batch_size: Any = None, train_size: Any = N
         model=None if model is None else choice("--model", model, MODELS),
         preset=None if preset is None else choice("--preset", preset, tuple(PRESETS)),
         data=None if data is None else choice("--data", data, DATA_SOURCES),
+        teacher=None if teacher is None else choice("--teacher", teacher, TEACHERS),
+        teacher_time=opt("teacher-time", teacher_time, 0, MAX_TIME, integer=False),
+        workers=opt("workers", workers, 1, MAX_THREADS),
     )
+    if out["teacher_time"] == 0:
+        raise InputError("--teacher-time must be a positive number of seconds, got 0", field="--teacher-time")
+    if out["teacher"] is None and (out["teacher_time"] is not None or out["workers"] is not None):
+        given = "--teacher-time" if out["teacher_time"] is not None else "--workers"
+        raise InputError(f"{given} applies to supervised training; give --teacher too", field=given)
     if out["lr"] == 0:
         raise InputError("--lr must be positive, got 0", field="--lr")
     if out["max_time"] == 0:
@@ -169,12 +184,24 @@ def estimate_bytes(problem: str, size: int, model: str, batch_size: int, train_s
 
 
 def _check_run(problem: str, size: int, model: str, preset: str, data: str, pk: dict[str, Any],
-               batch_size: int, train_size: int, val_size: int, num_starts: int | None) -> None:
+               batch_size: int, train_size: int, val_size: int, num_starts: int | None,
+               teacher: str | None = None) -> None:
     """The checks that need the values together (and, when resuming, the checkpoint's)."""
     try:
         check_model(problem, model)
     except RouteoptError as exc:
         raise InputError(str(exc), field="--model") from None
+    if teacher is not None:
+        if problem not in SUPERVISED_KINDS:
+            raise InputError(f"--teacher: supervised training takes {', '.join(SUPERVISED_KINDS)}, not "
+                             f"{problem}", field="--teacher")
+        if model not in SUPERVISED_MODELS:
+            raise InputError(f"--teacher trains the {' or '.join(SUPERVISED_MODELS)} network, not {model}",
+                             field="--model")
+        if data != "routeopt":
+            raise InputError("--teacher labels routeopt's generated instances; drop --data", field="--data")
+        if num_starts is not None:
+            raise InputError("--num-starts applies to RL training, not --teacher", field="--num-starts")
     if data == "rl4co" and problem not in RL4CO_DATA_KINDS:
         raise InputError(f"--data rl4co has generators for {', '.join(RL4CO_DATA_KINDS)} only, not "
                          f"{problem}; use --data routeopt", field="--data")
@@ -262,14 +289,15 @@ class _Workspace:
         self.started = time.time()
 
     def discard(self) -> None:
-        """Remove what this run created, and nothing else."""
+        """Remove what this run created, and nothing else; labelled teacher data stays."""
+        kept = self.out / KEEP_ON_FAILURE
+        if kept.is_dir() and any(kept.iterdir()):
+            self.created = None
         if self.created is not None:
             shutil.rmtree(self.created, ignore_errors=True)
             return
-        if self.before is None:
-            return
         for path in sorted(self.out.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-            if path in self.before:
+            if (self.before is not None and path in self.before) or path == kept or kept in path.parents:
                 continue
             try:
                 if path.is_dir() and not path.is_symlink():
@@ -321,7 +349,8 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
           out: str | Path | None = None, resume: str | Path | None = None, seed: int = 0,
           data: str | None = None, max_time: float | None = None, max_steps: int = -1,
           progress: bool = True, command: str | None = None, export: str | Path | None = None,
-          threads: int | None = None, num_starts: int | None = None) -> dict[str, Any]:
+          threads: int | None = None, num_starts: int | None = None, teacher: str | None = None,
+          teacher_time: float | None = None, workers: int | None = None) -> dict[str, Any]:
     """Train ``model`` on ``problem`` instances of ``size`` and return a summary dict.
 
     ``size`` is rl4co's ``num_loc``: cities for tsp/atsp, clients for cvrp/vrptw/acvrp.
@@ -332,14 +361,22 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
     from the start of the first run, and the run continues in the checkpoint's own folder
     unless ``out`` is given.
 
-    Every value is checked before anything is written; a run that fails removes what it created.
+    With ``teacher`` (``local``, ``pyvrp`` or ``ortools``) the policy learns by imitation instead of
+    RL: ``train_size`` and ``val_size`` generated instances are labelled by that solver in
+    ``teacher_time`` seconds each (default 1), on ``workers`` processes (default: every core),
+    into ``OUT/teacher`` (see :mod:`.teacher`; the same command resumes the labelling), and each
+    epoch is one pass of teacher forcing over them (see :mod:`.imitation`).
+
+    Every value is checked before anything is written; a run that fails removes what it created
+    (but labelled teacher data, which the next run reuses).
     Ctrl-C (SIGINT) stops after the current step and saves ``OUT/checkpoints/last.ckpt``; the
     summary then has ``interrupted=True``.
     """
     v = check_values(epochs=epochs, batch_size=batch_size, train_size=train_size, val_size=val_size, lr=lr,
                      accelerator=accelerator, devices=devices, precision=precision, seed=seed,
                      max_time=max_time, max_steps=max_steps, threads=threads, num_starts=num_starts,
-                     size=size, problem=problem, model=model, preset=preset, data=data)
+                     size=size, problem=problem, model=model, preset=preset, data=data, teacher=teacher,
+                     teacher_time=teacher_time, workers=workers)
     epochs, batch_size, lr, seed, max_steps = v["epochs"], v["batch_size"], v["lr"], v["seed"], v["max_steps"]
     max_time, threads, devices, num_starts = v["max_time"], v["threads"], v["devices"], v["num_starts"]
     problem, size, model, preset, data = v["problem"], v["size"], v["model"], v["preset"], v["data"]
@@ -357,13 +394,17 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
                              "the compact model export, which has no optimizer state", path=resume)
         prior = found.meta
         for key, given in (("problem", problem), ("size", size), ("model", model), ("preset", preset),
-                           ("data", data)):
+                           ("data", data), ("teacher", v["teacher"]), ("teacher_time", v["teacher_time"])):
             if given is not None and prior.get(key) is not None and given != prior[key]:
                 raise InputError(f"--{key} {given} does not match the checkpoint being resumed "
                                  f"({prior[key]})", path=resume)
         problem, size, model = prior["problem"], int(prior["size"]), prior["model"]
         preset, data = prior.get("preset", "small"), prior.get("data", "routeopt")
         num_starts = num_starts or prior.get("num_starts")
+        if v["teacher"] is not None and prior.get("teacher") is None:
+            raise InputError(f"--teacher {v['teacher']}: the run being resumed was trained by RL; start a new "
+                             f"run (a new --out) for supervised training", path=resume)
+        v["teacher"], v["teacher_time"] = prior.get("teacher"), prior.get("teacher_time")
         done = int(prior.get("epochs_done", prior.get("epoch_index", 0)) or 0)
         if epochs <= done:
             raise InputError(f"--epochs {epochs}: the run being resumed has done {done} epochs already; "
@@ -385,7 +426,10 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
         pk = prior.get("policy_kwargs") or policy_kwargs(problem, model, preset)
     except RouteoptError as exc:
         raise InputError(str(exc), field="--model") from None
-    _check_run(problem, size, model, preset, data, pk, batch_size, train_size, val_size, num_starts)
+    teacher = v["teacher"]
+    teacher_time = None if teacher is None else float(v["teacher_time"] or 1.0)
+    workers = None if teacher is None else int(v["workers"] or os.cpu_count() or 1)
+    _check_run(problem, size, model, preset, data, pk, batch_size, train_size, val_size, num_starts, teacher)
     out = Path(out) if out is not None else run_folder(resume, model, problem, size)
     _check_folder_target(out)
 
@@ -409,7 +453,8 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
                         batch_size=batch_size, train_size=train_size, val_size=val_size, lr=lr,
                         accel=accel, devices=devices, precision=precision, seed=seed, max_time=max_time,
                         max_steps=max_steps, progress=progress, command=command, export=export,
-                        threads=threads, num_starts=num_starts)
+                        threads=threads, num_starts=num_starts, teacher=teacher,
+                        teacher_time=teacher_time, workers=workers)
         except KeyboardInterrupt:
             if workspace.new_checkpoint() is None:       # nothing worth keeping yet
                 workspace.discard()
@@ -424,7 +469,8 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
          batch_size: int, train_size: int, val_size: int, lr: float, accel: str, devices: int | str,
          precision: str, seed: int, max_time: float | None, max_steps: int, progress: bool,
          command: str | None, export: Path | None, threads: int | None,
-         num_starts: int | None) -> dict[str, Any]:
+         num_starts: int | None, teacher: str | None = None, teacher_time: float | None = None,
+         workers: int | None = None) -> dict[str, Any]:
     import torch
     import lightning as L
     from lightning.fabric.utilities.exceptions import MisconfigurationException
@@ -441,7 +487,7 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
         "format": ckpts.FORMAT, "problem": problem, "size": size, "model": model, "preset": preset,
         "policy_kwargs": pk, "data": data, "seed": seed, "batch_size": batch_size,
         "train_size": train_size, "val_size": val_size, "lr": lr, "epochs": epochs,
-        "num_starts": num_starts, "max_time": max_time,
+        "num_starts": num_starts, "max_time": max_time, "teacher": teacher, "teacher_time": teacher_time,
         "accelerator": accel, "devices": str(devices), "precision": precision,
         "device": ckpts.device_name(accel), "versions": ckpts.versions(),
         "command": command or "routeopt.neural.train.train(...)",
@@ -475,8 +521,15 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
         warnings.filterwarnings("ignore", ".*resuming from a mid-epoch checkpoint.*")
         env = make_env(problem, size, data=data, seed=seed)
         policy = build_policy(problem, model, pk)
-        module = build_model(env, problem, model, policy, batch_size=batch_size, train_size=train_size,
-                             val_size=val_size, lr=lr, num_starts=num_starts)
+        if teacher is None:
+            module = build_model(env, problem, model, policy, batch_size=batch_size, train_size=train_size,
+                                 val_size=val_size, lr=lr, num_starts=num_starts)
+        else:
+            module, meta["labelling"] = _imitation(out, env, policy, problem=problem, size=size, seed=seed,
+                                                   teacher=teacher, teacher_time=teacher_time,
+                                                   workers=workers, train_size=train_size,
+                                                   val_size=val_size, batch_size=batch_size, lr=lr,
+                                                   progress=progress)
         try:
             trainer = RL4COTrainer(
                 accelerator=accel, devices=devices, precision=precision, max_epochs=epochs,
@@ -504,6 +557,9 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
     meta.update(epochs_done=int(trainer.current_epoch), global_step=steps,
                 train_time_s=round(previous + elapsed, 1),
                 val_reward=None if val is None else round(float(val), 5))
+    if teacher is not None:
+        gap = trainer.callback_metrics.get("val/gap")
+        meta["val_gap"] = None if gap is None else round(float(gap), 3)
     last = out / "checkpoints" / "last.ckpt"
     paths = {"out": str(out), "last": str(last)}
     rate = {"instances_per_second": round((steps - previous_steps) * batch_size / max(elapsed, 1e-9), 1)}
@@ -525,6 +581,26 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
         if export is not None:
             paths["export"] = str(ckpts.export(export, meta, module.policy))
     return {**meta, **paths, **rate, "interrupted": False}
+
+
+def _imitation(out: Path, env: Any, policy: Any, *, problem: str, size: int, seed: int, teacher: str,
+               teacher_time: float, workers: int, train_size: int, val_size: int, batch_size: int,
+               lr: float, progress: bool) -> tuple[Any, dict[str, Any]]:
+    """Label what is missing of the teacher data in OUT/teacher, then the supervised module."""
+    from . import teacher as teach
+    from .imitation import Imitation
+
+    settings = teach.Settings(problem, size, teacher, teacher_time, seed)
+    folder = out / "teacher"
+    summary = teach.label(folder, settings, {"train": train_size, "val": val_size}, workers=workers,
+                          progress=progress)
+    if summary["failed"] and progress:
+        warnings.warn(f"{len(summary['failed'])} instances left out (e.g. {summary['failed'][0]})")
+    train_set = teach.load(folder, "train", settings, train_size)
+    val_set = teach.load(folder, "val", settings, val_size)
+    module = Imitation(env, policy, problem, train_set, val_set, batch_size=batch_size, lr=lr, seed=seed)
+    return module, {"train": len(train_set), "val": len(val_set), "failed": len(summary["failed"]),
+                    "seconds": summary["seconds"], "workers": workers}
 
 
 __all__ = ["train", "check_values", "estimate_bytes", "run_folder", "ACCELERATORS", "PRECISIONS"]
