@@ -45,6 +45,8 @@ def train(
                                                 "runs/MODEL-PROBLEMSIZE; with --resume, that run's folder).")] = None,
     resume: Annotated[Optional[Path], typer.Option(help="Continue from this Lightning checkpoint "
                                                         "(OUT/checkpoints/last.ckpt).")] = None,
+    init: Annotated[Optional[Path], typer.Option(help="Start a new run from this checkpoint's weights "
+                                                     "(e.g. RL fine-tuning of a --teacher model).")] = None,
     export: Annotated[Optional[Path], typer.Option(help="Also write the compact checkpoint here (.pt).")] = None,
     data: Annotated[Optional[str], typer.Option(help="Training instances: routeopt (its generators, "
                                                      "default) or rl4co (tsp, cvrp, atsp).")] = None,
@@ -75,7 +77,7 @@ def train(
                   precision=precision, out=out, resume=resume, seed=seed, data=data, max_time=max_time,
                   max_steps=max_steps, progress=not no_progress and not as_json, command=command,
                   export=export, threads=threads, num_starts=num_starts, teacher=teacher,
-                  teacher_time=teacher_time, workers=workers)
+                  teacher_time=teacher_time, workers=workers, init=init)
     if as_json:
         with stdout_to_stderr():
             summary = run_training(problem, size, model, **kwargs)
@@ -115,7 +117,7 @@ def _given(values: dict) -> list[str]:
     """The options of a call made without a command line (tests, Python), written as options."""
     out = []
     for key in ("problem", "size", "model", "epochs", "batch_size", "train_size", "preset", "lr",
-                "num_starts", "teacher", "teacher_time", "accelerator", "out", "resume", "max_time", "max_steps", "seed"):
+                "num_starts", "teacher", "teacher_time", "init", "accelerator", "out", "resume", "max_time", "max_steps", "seed"):
         value = values.get(key)
         if value is not None and value != -1:
             out += [f"--{key.replace('_', '-')}", str(value)]

@@ -350,7 +350,8 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
           data: str | None = None, max_time: float | None = None, max_steps: int = -1,
           progress: bool = True, command: str | None = None, export: str | Path | None = None,
           threads: int | None = None, num_starts: int | None = None, teacher: str | None = None,
-          teacher_time: float | None = None, workers: int | None = None) -> dict[str, Any]:
+          teacher_time: float | None = None, workers: int | None = None,
+          init: str | Path | None = None) -> dict[str, Any]:
     """Train ``model`` on ``problem`` instances of ``size`` and return a summary dict.
 
     ``size`` is rl4co's ``num_loc``: cities for tsp/atsp, clients for cvrp/vrptw/acvrp.
@@ -369,6 +370,9 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
 
     Every value is checked before anything is written; a run that fails removes what it created
     (but labelled teacher data, which the next run reuses).
+    ``init`` starts a new run from the weights of another checkpoint of the same network (export or
+    Lightning checkpoint), e.g. RL fine-tuning of a supervised model, or another size; its problem,
+    model family and network come from it.
     Ctrl-C (SIGINT) stops after the current step and saves ``OUT/checkpoints/last.ckpt``; the
     summary then has ``interrupted=True``.
     """
@@ -384,6 +388,10 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
     if export is not None:
         _check_export(export)
     prior: dict[str, Any] = {}
+    start_from = None if init is None else _init_checkpoint(Path(init), resume, problem, model, preset)
+    if start_from is not None:
+        problem = problem or start_from.kind
+        preset = preset or start_from.meta.get("preset")
     if resume is not None:
         resume = Path(resume)
         if not resume.is_file():
@@ -423,7 +431,8 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
     train_size = int(given_train or 100 * batch_size)
     val_size = int(given_val or max(batch_size, min(1024, train_size // 20)))
     try:
-        pk = prior.get("policy_kwargs") or policy_kwargs(problem, model, preset)
+        pk = prior.get("policy_kwargs") or (start_from.meta["policy_kwargs"] if start_from is not None
+                                            else policy_kwargs(problem, model, preset))
     except RouteoptError as exc:
         raise InputError(str(exc), field="--model") from None
     teacher = v["teacher"]
@@ -454,7 +463,7 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
                         accel=accel, devices=devices, precision=precision, seed=seed, max_time=max_time,
                         max_steps=max_steps, progress=progress, command=command, export=export,
                         threads=threads, num_starts=num_starts, teacher=teacher,
-                        teacher_time=teacher_time, workers=workers)
+                        teacher_time=teacher_time, workers=workers, start_from=start_from)
         except KeyboardInterrupt:
             if workspace.new_checkpoint() is None:       # nothing worth keeping yet
                 workspace.discard()
@@ -470,7 +479,7 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
          precision: str, seed: int, max_time: float | None, max_steps: int, progress: bool,
          command: str | None, export: Path | None, threads: int | None,
          num_starts: int | None, teacher: str | None = None, teacher_time: float | None = None,
-         workers: int | None = None) -> dict[str, Any]:
+         workers: int | None = None, start_from: Any = None) -> dict[str, Any]:
     import torch
     import lightning as L
     from lightning.fabric.utilities.exceptions import MisconfigurationException
@@ -493,6 +502,10 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
         "command": command or "routeopt.neural.train.train(...)",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    if start_from is not None:
+        m = start_from.meta
+        meta["init"] = {"path": str(start_from.path), "command": m.get("command"), "problem": m.get("problem"),
+                        "size": m.get("size"), "teacher": m.get("teacher"), "train_time_s": m.get("train_time_s")}
     if prior:
         meta["resumed_from"] = {"path": str(resume), "command": prior.get("command"),
                                 "epochs_done": prior.get("epochs_done", prior.get("epoch_index"))}
@@ -521,6 +534,8 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
         warnings.filterwarnings("ignore", ".*resuming from a mid-epoch checkpoint.*")
         env = make_env(problem, size, data=data, seed=seed)
         policy = build_policy(problem, model, pk)
+        if start_from is not None:
+            policy.load_state_dict(start_from.state_dict)
         if teacher is None:
             module = build_model(env, problem, model, policy, batch_size=batch_size, train_size=train_size,
                                  val_size=val_size, lr=lr, num_starts=num_starts)
@@ -581,6 +596,21 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
         if export is not None:
             paths["export"] = str(ckpts.export(export, meta, module.policy))
     return {**meta, **paths, **rate, "interrupted": False}
+
+
+def _init_checkpoint(path: Path, resume: Any, problem: str | None, model: str | None,
+                     preset: str | None) -> Any:
+    """The checkpoint ``--init`` names, checked against the other options."""
+    if resume is not None:
+        raise InputError("--init starts a new run; --resume continues one: give one of them", field="--init")
+    found = ckpts.read(path)
+    if problem is not None and problem != found.kind:
+        raise InputError(f"--init holds a {found.kind} model, not {problem}", path=path)
+    if model is not None and (model == "matnet") != (found.model == "matnet"):
+        raise InputError(f"--init holds a {found.model} network, which model {model} does not use", path=path)
+    if preset is not None and found.meta.get("preset") not in (None, preset):
+        raise InputError(f"--init holds a network of preset {found.meta.get('preset')}, not {preset}", path=path)
+    return found
 
 
 def _imitation(out: Path, env: Any, policy: Any, *, problem: str, size: int, seed: int, teacher: str,

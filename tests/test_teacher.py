@@ -169,3 +169,18 @@ def test_cli_supervised_run_prints_the_teacher(tmp_path):
     summary = json.loads(result.stdout)
     assert summary["teacher"] == "pyvrp" and summary["labelling"]["train"] == 4
     assert (out / "model.pt").is_file()
+
+
+def test_rl_fine_tuning_starts_from_the_supervised_weights(supervised, tmp_path):
+    out, _ = supervised
+    s = train(size=SIZE, model="pomo", epochs=1, batch_size=4, train_size=8, val_size=4, lr=1e-12,
+              num_starts=4, init=out / "model.pt", out=tmp_path / "rl", progress=False)
+    assert s["problem"] == "cvrp" and s["preset"] == "tiny" and s["teacher"] is None
+    assert s["init"]["teacher"] == "pyvrp" and s["init"]["path"] == str((out / "model.pt").resolve())
+    start, tuned = ckpts.read(out / "model.pt").state_dict, ckpts.read(tmp_path / "rl" / "model.pt").state_dict
+    assert start.keys() == tuned.keys()
+    assert all(np.allclose(start[k].numpy(), tuned[k].numpy(), atol=1e-6) for k in start)   # lr ~ 0
+    with pytest.raises(InputError, match="holds a cvrp model, not tsp"):
+        train("tsp", SIZE, init=out / "model.pt", out=tmp_path / "x", progress=False)
+    with pytest.raises(InputError, match="give one of them"):
+        train(epochs=5, init=out / "model.pt", resume=out / "checkpoints" / "last.ckpt", progress=False)
