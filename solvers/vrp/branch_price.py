@@ -214,4 +214,24 @@ def branch_and_price(problem: VRPProblem, time_limit: float, start: VRPSolution 
     return out
 
 
-__all__ = ["branch_and_price", "Outcome"]
+__all__ = ["branch_and_price", "Outcome", "warm_up"]
+
+
+_WARM = False
+
+
+def warm_up() -> float:
+    """Compile (or load from the numba cache) the pricing and separation kernels once per
+    process, on a small generated CVRP (a tree, so the ng-route kernels too); returns seconds."""
+    global _WARM
+    if _WARM:
+        return 0.0
+    from ...instances.generate import generate
+    from .bound import root_bound
+
+    start = time.perf_counter()
+    p = generate("cvrp", n=14, seed=0)
+    root_bound(p, time_limit=30.0)
+    branch_and_price(p, 30.0)
+    _WARM = True
+    return time.perf_counter() - start

@@ -700,8 +700,9 @@ class MILPSolver(Solver):
 
     @classmethod
     def prepare(cls) -> None:
-        from .local import warm_up
-        warm_up()
+        from . import branch_price, local
+        local.warm_up()
+        branch_price.warm_up()
 
     def check(self, problem) -> None:
         # Size first, per formulation and with a hint; then what the base class checks.
@@ -809,9 +810,12 @@ class MILPSolver(Solver):
             # to this run's time limit, which would otherwise end before the MIP starts
             from .local import warm_up
             compile_time = warm_up()
-        start = time.perf_counter()
         kind = _kind(problem)
         backend = _backend(self.options["backend"], kind)
+        if kind == "CVRP" and backend in ("auto", "bpc") and _bpc_supports(problem):
+            from .branch_price import warm_up as warm_pricing     # the same, for the pricing kernels
+            compile_time += warm_pricing()
+        start = time.perf_counter()
         meta: dict[str, Any] = {"formulation": kind, "backend": backend}
         if compile_time > 0.5:
             meta["compile_time"] = compile_time
