@@ -622,7 +622,7 @@ def _imitation(out: Path, env: Any, policy: Any, *, problem: str, size: int, see
 
     settings = teach.Settings(problem, size, teacher, teacher_time, seed)
     folder = out / "teacher"
-    summary = teach.label(folder, settings, {"train": train_size, "val": val_size}, workers=workers,
+    summary = teach.label(folder, settings, {"val": val_size, "train": train_size}, workers=workers,
                           progress=progress)
     if summary["failed"] and progress:
         warnings.warn(f"{len(summary['failed'])} instances left out (e.g. {summary['failed'][0]})")
