@@ -52,7 +52,8 @@ def warm_up(device: str) -> None:
                    device=device)
 
 
-def hybrid(n: int, seed: int, solver: str, time_limit: float, device: str) -> tuple[float | None, float]:
+def hybrid(n: int, seed: int, solver: str, time_limit: float, device: str,
+           checkpoint: str | None = None) -> tuple[float | None, float]:
     import torch
 
     import routeopt
@@ -60,6 +61,8 @@ def hybrid(n: int, seed: int, solver: str, time_limit: float, device: str) -> tu
     torch.set_num_threads(1)
     p = routeopt.generate("cvrp", n=n, seed=seed)
     options = {"device": device} if solver == "pomo+ls" else {}
+    if solver == "pomo+ls" and checkpoint:
+        options.update(checkpoint=checkpoint, any_size=True)
     r = routeopt.solve(p, solver=solver, time_limit=time_limit, seed=0, **options)
     ok = r.status.value in ("OPTIMAL", "FEASIBLE")
     return (r.objective if ok else None), r.runtime
@@ -93,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes for the classical runs")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for the neural runs")
     parser.add_argument("--csv", type=Path, default=None)
+    parser.add_argument("--checkpoint", action="append", default=[], metavar="KIND=PATH",
+                        help="the checkpoint for a problem (e.g. cvrp=runs/sl-cvrp50/model.pt); "
+                             "default: the shipped one nearest in size")
     args = parser.parse_args(argv)
 
     import torch
@@ -103,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
+    chosen: dict[str, str] = {}
+    for item in args.checkpoint:
+        kind, sep, path = item.partition("=")
+        if not sep or not Path(path).is_file():
+            parser.error(f"--checkpoint {item}: give KIND=PATH of an existing file")
+        chosen[kind.strip().lower()] = path
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({args.threads} thread)"
     console = Console(highlight=False, markup=False)
     if not console.is_terminal:
@@ -128,10 +140,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{sum(s == 'OPTIMAL' for _, s in refs)}/{n}")
         for solver in [s.strip() for s in args.solvers.split(",") if s.strip()]:
             for decode in [d.strip() for d in args.decodes.split(",") if d.strip()]:
-                solve_batch(problems[:1], solver, decode=decode, device=str(device))   # load, warm up
+                extra = {"checkpoint": chosen[kind]} if kind in chosen else {}
+                solve_batch(problems[:1], solver, decode=decode, device=str(device), **extra)  # load, warm up
                 start = time.perf_counter()
                 results = solve_batch(problems, solver, decode=decode, device=str(device),
-                                      threads=args.threads)
+                                      threads=args.threads, **extra)
                 seconds = time.perf_counter() - start
                 ok = [r.status.value == "FEASIBLE" for r in results]
                 gaps = [_gap(r.objective if good else None, ref)
@@ -158,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
                                      initializer=warm_up, initargs=(str(device),)) as pool:
                 out[solver] = list(pool.map(hybrid, [args.hybrid_size] * m, range(m), [solver] * m,
-                                            [args.hybrid_time] * m, [str(device)] * m))
+                                            [args.hybrid_time] * m, [str(device)] * m,
+                                            [chosen.get("cvrp")] * m))
         best = [min(v for v in (a[0], b[0]) if v is not None) if (a[0] or b[0]) else None
                 for a, b in zip(out["pyvrp"], out["pomo+ls"])]
         t2 = Table(title=f"CVRP{args.hybrid_size}: pomo+ls vs pyvrp, {args.hybrid_time:g} s each, "
