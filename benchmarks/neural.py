@@ -109,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    chosen: dict[str, str] = {}
+    chosen: dict[str, list[str | None]] = {}
     for item in args.checkpoint:
         kind, sep, path = item.partition("=")
-        if not sep or not Path(path).is_file():
-            parser.error(f"--checkpoint {item}: give KIND=PATH of an existing file")
-        chosen[kind.strip().lower()] = path
+        if not sep or not (path == "shipped" or Path(path).is_file()):
+            parser.error(f"--checkpoint {item}: give KIND=PATH of an existing file (or KIND=shipped)")
+        chosen.setdefault(kind.strip().lower(), []).append(None if path == "shipped" else path)
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({args.threads} thread)"
     console = Console(highlight=False, markup=False)
     if not console.is_terminal:
@@ -123,9 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     table = Table(title=f"neural solvers on {n} generated instances per problem · {where}",
                   title_justify="left")
-    for col in ("problem", "solver", "decode", "reference", "mean gap", "worst gap", "time / inst",
+    for col in ("problem", "solver", "checkpoint", "decode", "reference", "mean gap", "worst gap", "time / inst",
                 "inst / s", "feasible"):
-        table.add_column(col, justify="left" if col in ("problem", "solver", "decode", "reference") else "right")
+        table.add_column(col, justify="left" if col in ("problem", "solver", "checkpoint", "decode", "reference")
+                         else "right")
 
     for kind in [k.strip() for k in args.problems.split(",") if k.strip()]:
         ref_solver = args.tsp_reference if kind == "tsp" else "pyvrp"
@@ -138,27 +139,30 @@ def main(argv: list[str] | None = None) -> int:
                                  [args.ref_time] * n))
         console.print(f"  done in {time.perf_counter() - start:.0f} s; proved optimal: "
                       f"{sum(s == 'OPTIMAL' for _, s in refs)}/{n}")
-        for solver in [s.strip() for s in args.solvers.split(",") if s.strip()]:
-            for decode in [d.strip() for d in args.decodes.split(",") if d.strip()]:
-                extra = {"checkpoint": chosen[kind]} if kind in chosen else {}
-                solve_batch(problems[:1], solver, decode=decode, device=str(device), **extra)  # load, warm up
-                start = time.perf_counter()
-                results = solve_batch(problems, solver, decode=decode, device=str(device),
-                                      threads=args.threads, **extra)
-                seconds = time.perf_counter() - start
-                ok = [r.status.value == "FEASIBLE" for r in results]
-                gaps = [_gap(r.objective if good else None, ref)
-                        for r, good, (ref, _) in zip(results, ok, refs)]
-                vals = [g for g in gaps if g is not None]
-                table.add_row(f"{kind.upper()}{args.size}", solver, decode,
-                              f"{ref_solver} {args.ref_time:g}s", _mean(gaps),
-                              "-" if not vals else f"{max(vals):+.2f}%", f"{1000 * seconds / n:.1f} ms",
-                              f"{n / seconds:.1f}", f"{sum(ok)}/{n}")
-                rows.append({"problem": f"{kind}{args.size}", "solver": solver, "decode": decode,
-                             "reference": ref_solver, "ref_time": args.ref_time,
-                             "mean_gap": statistics.fmean(vals) if vals else None,
-                             "seconds": seconds, "instances": n, "feasible": sum(ok),
-                             "device": where, "checkpoint": results[0].metadata.get("checkpoint")})
+        runs = [(solver, ckpt, decode) for solver in [s.strip() for s in args.solvers.split(",") if s.strip()]
+                for ckpt in chosen.get(kind, [None])
+                for decode in [d.strip() for d in args.decodes.split(",") if d.strip()]]
+        for solver, ckpt, decode in runs:
+            extra = {"checkpoint": ckpt} if ckpt else {}
+            solve_batch(problems[:1], solver, decode=decode, device=str(device), **extra)  # load, warm up
+            start = time.perf_counter()
+            results = solve_batch(problems, solver, decode=decode, device=str(device),
+                                  threads=args.threads, **extra)
+            seconds = time.perf_counter() - start
+            ok = [r.status.value == "FEASIBLE" for r in results]
+            gaps = [_gap(r.objective if good else None, ref)
+                    for r, good, (ref, _) in zip(results, ok, refs)]
+            vals = [g for g in gaps if g is not None]
+            used = results[0].metadata.get("checkpoint")
+            table.add_row(f"{kind.upper()}{args.size}", solver, Path(str(used)).name if used else "-", decode,
+                          f"{ref_solver} {args.ref_time:g}s", _mean(gaps),
+                          "-" if not vals else f"{max(vals):+.2f}%", f"{1000 * seconds / n:.1f} ms",
+                          f"{n / seconds:.1f}", f"{sum(ok)}/{n}")
+            rows.append({"problem": f"{kind}{args.size}", "solver": solver, "decode": decode,
+                         "reference": ref_solver, "ref_time": args.ref_time,
+                         "mean_gap": statistics.fmean(vals) if vals else None,
+                         "seconds": seconds, "instances": n, "feasible": sum(ok),
+                         "device": where, "checkpoint": results[0].metadata.get("checkpoint")})
     console.print(table)
 
     m = min(n, 100) if args.hybrid_instances is None else args.hybrid_instances
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                                      initializer=warm_up, initargs=(str(device),)) as pool:
                 out[solver] = list(pool.map(hybrid, [args.hybrid_size] * m, range(m), [solver] * m,
                                             [args.hybrid_time] * m, [str(device)] * m,
-                                            [chosen.get("cvrp")] * m))
+                                            [(chosen.get("cvrp") or [None])[-1]] * m))
         best = [min(v for v in (a[0], b[0]) if v is not None) if (a[0] or b[0]) else None
                 for a, b in zip(out["pyvrp"], out["pomo+ls"])]
         t2 = Table(title=f"CVRP{args.hybrid_size}: pomo+ls vs pyvrp, {args.hybrid_time:g} s each, "
