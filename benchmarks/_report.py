@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+
 
 def finish(console, md: list[str], out: Path | None, failures: list[str]) -> int:
     if out:
         out.write_text("\n".join(md) + "\n")
         console.print(f"wrote {out}")
     for f in failures:
-        console.print(f"[red]FAILED[/red] {f}")
+        console.print(Text("FAILED", style="red") + Text(f" {f}"))
     return 1 if failures else 0

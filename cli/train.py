@@ -51,7 +51,8 @@ def train(
     data: Annotated[Optional[str], typer.Option(help="Training instances: routeopt (its generators, "
                                                      "default) or rl4co (tsp, cvrp, atsp).")] = None,
     teacher: Annotated[Optional[str], typer.Option(help="Learn by imitation of this solver's answers: local, "
-                                                        "pyvrp or ortools (tsp, cvrp, vrptw; model pomo or am).")] = None,
+                                                        "pyvrp, ortools or milp (exact; small TSPs) (tsp, cvrp, "
+                                                        "vrptw; model pomo or am).")] = None,
     teacher_time: Annotated[Optional[float], typer.Option("--teacher-time", help="Seconds the teacher "
                                                           "spends per instance (default 1).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Teacher processes labelling at once (default: "

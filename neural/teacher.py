@@ -34,7 +34,8 @@ import numpy as np
 
 from ..errors import InputError
 
-TEACHERS = ("local", "pyvrp", "ortools")
+TEACHERS = ("local", "pyvrp", "ortools", "milp")
+SOLVER = {"milp": "vrp-milp"}         # the teacher's registry name where the short one is ambiguous
 FORMAT = "routeopt-teacher/1"
 SHARD = 16                       # instances per file: what an interrupted run loses at most
 SEED_LOW, SEED_HIGH = 2**40, 2**62
@@ -78,13 +79,14 @@ def _label_one(problem: str, size: int, teacher: str, teacher_time: float, seed:
     from .convert import _one, to_actions
 
     p = generate(problem, n=size, seed=int(seed))
-    r = solve(p, solver=teacher, time_limit=teacher_time, seed=0, threads=1)
+    r = solve(p, solver=SOLVER.get(teacher, teacher), time_limit=teacher_time, seed=0, threads=1)
     if r.solution is None or not p.evaluate(r.solution).feasible:
         return {"seed": int(seed), "failed": f"{r.status.value}: {r.message}"[:200]}
     fields, scaling = _one(p, problem)
     actions = to_actions(p, r.solution, problem)
     return {"seed": int(seed), "fields": fields, "actions": actions,
-            "cost": float(p.evaluate(r.solution).objective), "scale": scaling.scale}
+            "cost": float(p.evaluate(r.solution).objective), "scale": scaling.scale,
+            "proved": r.status.value == "optimal"}
 
 
 def _env_check(problem: str, size: int, rows: list[dict[str, Any]]) -> list[bool]:
@@ -128,7 +130,8 @@ def _shard_rows(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
     keys = [k for k in data if k.startswith("field_")]
     rows = [{"seed": int(seed), "fields": {k[len("field_"):]: data[k][i] for k in keys},
              "actions": [int(a) for a in data["actions"][i, :data["lengths"][i]]],
-             "cost": float(data["cost"][i]), "scale": float(data["scale"][i])}
+             "cost": float(data["cost"][i]), "scale": float(data["scale"][i]),
+             "proved": bool(data["proved"][i]) if "proved" in data else False}
             for i, seed in enumerate(data["seed"])]
     return rows, [int(x) for x in data["failed_seed"]]
 
@@ -143,6 +146,7 @@ def _write_shard(path: Path, problem: str, size: int, rows: list[dict[str, Any]]
                   cost=np.array([r["cost"] for r in rows], dtype=float),
                   scale=np.array([r["scale"] for r in rows], dtype=float),
                   seed=np.array([r["seed"] for r in rows], dtype=np.int64),
+                  proved=np.array([bool(r.get("proved")) for r in rows], dtype=bool),
                   failed_seed=np.array(failed, dtype=np.int64))
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
@@ -172,7 +176,8 @@ def label(folder: Path, settings: Settings, counts: dict[str, int], workers: int
     """Label ``counts[split]`` instances per split into ``folder`` (resuming what is there).
 
     Returns a summary: labelled now, found already, failed (teacher without a feasible answer or
-    actions the environment refused), seconds.
+    actions the environment refused), proved (of those labelled now, answers the teacher proved
+    optimal: the exact ``milp`` within its time), seconds.
     """
     check_folder(folder, settings)
     folder.mkdir(parents=True, exist_ok=True)
@@ -196,6 +201,7 @@ def label(folder: Path, settings: Settings, counts: dict[str, int], workers: int
     start = time.perf_counter()
     failed: list[str] = []
     done = 0
+    proved = 0
     total = sum(len(missing) for _, missing, _, _ in todo)
     if total:
         with _progress(progress, total, settings) as advance, _pool(workers) as pool:
@@ -217,9 +223,10 @@ def label(folder: Path, settings: Settings, counts: dict[str, int], workers: int
                             failed.append(f"seed {r['seed']}: the environment masks one of its actions")
                             gave_up.append(r["seed"])
                     rows = rows + [r for r, good in zip(new, ok) if good]
+                    proved += sum(bool(r.get("proved")) for r, good in zip(new, ok) if good)
                 _write_shard(path, settings.problem, settings.size, rows, gave_up)
                 done += len(missing)
-    return {"labelled": done - len(failed), "found": have, "failed": failed,
+    return {"labelled": done - len(failed), "found": have, "failed": failed, "proved": proved,
             "seconds": round(time.perf_counter() - start, 1)}
 
 

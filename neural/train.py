@@ -362,7 +362,7 @@ def train(problem: str | None = None, size: int | None = None, model: str | None
     from the start of the first run, and the run continues in the checkpoint's own folder
     unless ``out`` is given.
 
-    With ``teacher`` (``local``, ``pyvrp`` or ``ortools``) the policy learns by imitation instead of
+    With ``teacher`` (``local``, ``pyvrp``, ``ortools`` or the exact ``milp``) the policy learns by imitation instead of
     RL: ``train_size`` and ``val_size`` generated instances are labelled by that solver in
     ``teacher_time`` seconds each (default 1), on ``workers`` processes (default: every core),
     into ``OUT/teacher`` (see :mod:`.teacher`; the same command resumes the labelling), and each
@@ -630,7 +630,7 @@ def _imitation(out: Path, env: Any, policy: Any, *, problem: str, size: int, see
     val_set = teach.load(folder, "val", settings, val_size)
     module = Imitation(env, policy, problem, train_set, val_set, batch_size=batch_size, lr=lr, seed=seed)
     return module, {"train": len(train_set), "val": len(val_set), "failed": len(summary["failed"]),
-                    "seconds": summary["seconds"], "workers": workers}
+                    "proved": summary["proved"], "seconds": summary["seconds"], "workers": workers}
 
 
 __all__ = ["train", "check_values", "estimate_bytes", "run_folder", "ACCELERATORS", "PRECISIONS"]
