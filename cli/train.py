@@ -104,6 +104,8 @@ def train(
                                                                      "(normalised units)"),
             *([("teacher", f"{summary['teacher']} ({summary['teacher_time']:g} s each) · "
                            f"{summary['labelling']['train']} + {summary['labelling']['val']} instances"
+                           + (f" ({summary['labelling']['proved']} labelled now proved optimal)"
+                              if summary['labelling'].get('proved') else "")
                            + (f" · val gap {summary['val_gap']:+.2f} % (greedy)"
                               if summary.get("val_gap") is not None else ""))]
               if summary.get("teacher") else []),

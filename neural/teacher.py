@@ -75,6 +75,7 @@ def max_actions(problem: str, size: int) -> int:
 def _label_one(problem: str, size: int, teacher: str, teacher_time: float, seed: int) -> dict[str, Any]:
     """One instance, generated and solved in a worker: its fields, actions and costs (or why not)."""
     from ..instances.generate import generate
+    from ..solvers.base import Status
     from ..solvers.registry import solve
     from .convert import _one, to_actions
 
@@ -86,7 +87,7 @@ def _label_one(problem: str, size: int, teacher: str, teacher_time: float, seed:
     actions = to_actions(p, r.solution, problem)
     return {"seed": int(seed), "fields": fields, "actions": actions,
             "cost": float(p.evaluate(r.solution).objective), "scale": scaling.scale,
-            "proved": r.status.value == "optimal"}
+            "proved": r.status is Status.OPTIMAL}
 
 
 def _env_check(problem: str, size: int, rows: list[dict[str, Any]]) -> list[bool]:

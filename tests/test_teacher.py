@@ -57,6 +57,19 @@ def test_labels_are_the_teachers_feasible_answers(labelled, kind):
     assert data.seed.min() >= T.SEED_LOW
 
 
+def test_the_exact_teacher_labels_optimal_tours(tmp_path):
+    settings = T.Settings("tsp", SIZE, "milp", 5.0, 0)
+    summary = T.label(tmp_path, settings, {"train": 4, "val": 0}, workers=1, progress=False)
+    assert summary["labelled"] == 4 and summary["proved"] == 4 and not summary["failed"]
+    data = T.load(tmp_path, "train")
+    for i in range(len(data)):
+        p = generate("tsp", n=SIZE, seed=int(data.seed[i]))
+        other = routeopt.solve(p, solver="pyvrp", time_limit=0.2, seed=1)     # no tour is shorter
+        assert data.cost[i] <= p.evaluate(other.solution).objective + 1e-6
+        assert p.evaluate(to_solution(p, data.actions[i, :data.lengths[i]], "tsp")).objective == \
+            pytest.approx(data.cost[i])
+
+
 @pytest.mark.parametrize("kind", ["tsp", "cvrp", "vrptw"])
 def test_augmentations_keep_the_label_valid(labelled, kind):
     folder, _, _ = labelled[kind]
