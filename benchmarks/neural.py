@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="CVRP instances for pomo+ls vs pyvrp (default min(N, 50); 0: skip)")
     parser.add_argument("--hybrid-size", type=int, default=100)
     parser.add_argument("--hybrid-time", type=float, default=1.0)
+    parser.add_argument("--hybrid-decode", default=None, choices=("greedy", "multistart", "augment"),
+                        help="pomo+ls's decode there (default its own: greedy on a CPU, augment on a GPU)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workers", type=int, default=2, help="processes for the per-instance runs")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for the batched neural runs")
@@ -300,9 +302,9 @@ def main(argv: list[str] | None = None) -> int:
                                      initializer=warm_up, initargs=(str(device),)) as pool:
                 out[solver] = list(pool.map(one, ["cvrp"] * m, [size] * m, range(m), [solver] * m,
                                             [args.hybrid_time] * m, [str(device)] * m, [ckpt] * m,
-                                            [None] * m, [args.ls] * m))
+                                            [args.hybrid_decode] * m, [args.ls] * m))
         best = [min((o[i][0] for o in out.values() if o[i][0] is not None), default=None) for i in range(m)]
-        title = (f"CVRP{size}: pomo+ls (then {args.ls}) vs pyvrp, {args.hybrid_time:g} s each, {m} instances; "
+        title = (f"CVRP{size}: pomo+ls ({args.hybrid_decode or 'default decode'}, then {args.ls}) vs pyvrp, {args.hybrid_time:g} s each, {m} instances; "
                  f"checkpoint {Path(ckpt).name if ckpt else 'shipped'}")
         t2 = Table(title=title, title_justify="left")
         cols2 = ("solver", "mean gap to best", "against", "wins", "losses", "ties", "mean runtime")

@@ -215,6 +215,9 @@ def _csr(group: np.ndarray, other: np.ndarray, ws: tuple[np.ndarray, ...], ids: 
     return (ptr, other[order].astype(np.int32), *(w[order].copy() for w in ws), ids[order].astype(np.int32))
 
 
+PARALLEL_NODES = 20_000           # nodes from which the build runs its rounds on every thread
+
+
 class ContractionHierarchy:
     """A built hierarchy: ``query(s, t) -> (distance, path)``; ``info()`` gives build time and size.
 
@@ -236,9 +239,18 @@ class ContractionHierarchy:
         start, cpu = time.perf_counter(), time.process_time()
         n = graph.num_nodes
         self.counters = np.zeros(2, dtype=np.int64)
-        arcs, w, rank = build_hierarchy(n, graph.tails(), graph.indices, graph.weights, int(simulate_limit),
-                                        int(settle_limit), bool(update_neighbours), order == "quotient",
-                                        self.counters, numba.get_num_threads(), bool(rounds))
+        # Below PARALLEL_NODES the parallel rounds gain nothing, and OpenMP's spinning barriers make
+        # them 100x slower when other processes hold the cores (a 900-node build: 0.04 s alone,
+        # 5-10 s beside a training run); the hierarchy is the same for any thread count.
+        previous = numba.get_num_threads()
+        threads = previous if n >= PARALLEL_NODES else 1
+        numba.set_num_threads(threads)
+        try:
+            arcs, w, rank = build_hierarchy(n, graph.tails(), graph.indices, graph.weights, int(simulate_limit),
+                                            int(settle_limit), bool(update_neighbours), order == "quotient",
+                                            self.counters, threads, bool(rounds))
+        finally:
+            numba.set_num_threads(previous)
         src, dst = arcs[:, 0], arcs[:, 1]
         # the other metric rides along (OSRM's duration and distance of one route); without one,
         # the second metric is the first

@@ -37,7 +37,7 @@ def test_neural_benchmark_checks_targets_and_keeps_references(tmp_path):
     assert "FAILED CVRP20 pomo augment" in proc.stdout and "target -100 %" in proc.stdout
     text = md.read_text()
     assert "| CVRP20 | pomo+ls |" in text and "augment+pyvrp 0.5s" in text and "<= -100% NO" in text
-    assert "CVRP20: pomo+ls (then pyvrp) vs pyvrp" in text
+    assert "CVRP20: pomo+ls (default decode, then pyvrp) vs pyvrp" in text
     assert len(cache.read_text().splitlines()) == 1 + 3
     again = subprocess.run([sys.executable, script, *common, "--improve-time", "0", "--hybrid-instances", "0",
                             "--target", "cvrp20=1000"], capture_output=True, text=True, timeout=600)
