@@ -586,6 +586,8 @@ def _fit(workspace: _Workspace, ctrl_c: _CtrlC, *, problem: str, size: int, mode
     if steps == previous_steps:
         raise InputError("training stopped before its first step" + (
             f": --max-time {max_time:g} s is too short" if max_time is not None else "")
+            + (f" (it counts the whole run, and the run resumed had trained {previous:.0f} s already)"
+               if max_time is not None and previous > 0 else "")
             + "; no model was written", field="--max-time" if max_time is not None else None)
     bad = [name for name, p in module.policy.named_parameters() if not torch.isfinite(p).all()]
     if bad:
