@@ -84,7 +84,7 @@ def one(kind: str, n: int, seed: int, solver: str, time_limit: float, device: st
         if checkpoint:
             options.update(checkpoint=checkpoint, any_size=True)
     r = routeopt.solve(p, solver=solver, time_limit=time_limit, seed=0, **options)
-    ok = r.status.value in ("OPTIMAL", "FEASIBLE") and p.evaluate(r.solution).feasible
+    ok = r.status.value in ("OPTIMAL", "FEASIBLE")       # routeopt.solve scored it: feasible
     return (r.objective if ok else None), r.runtime
 
 
@@ -97,6 +97,18 @@ def _gap(value: float | None, ref: float | None) -> float | None:
 def _mean(values: list[float | None]) -> str:
     vals = [v for v in values if v is not None]
     return "-" if not vals else f"{statistics.fmean(vals):+.2f}%"
+
+
+def _each(workers: int, device: str, runs: list[tuple]) -> list[list[tuple[float | None, float]]]:
+    """Every run's instances solved by :func:`one` on one pool of warmed-up workers (spawned: a
+    forked child cannot use CUDA once the parent has), one list of answers per run."""
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=warm_up, initargs=(device,)) as pool:
+        return [list(pool.map(one, *columns)) for columns in runs]
+
+
+def _md_row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _spec(text: str, size: int) -> tuple[str, int]:
@@ -214,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     for col in columns:
         table.add_column(col, justify="left" if col in ("problem", "solver", "checkpoint", "decode", "reference")
                          else "right")
-    md += ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    md += [_md_row(columns), "|" + " --- |" * len(columns)]
 
     def add(label: str, solver: str, ckpt: str, decode: str, ref_name: str, gaps: list[float | None],
             seconds: float, per_instance: float, feasible: int, check: bool) -> None:
@@ -231,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"{1000 * per_instance:.1f} ms", f"{1 / per_instance:.1f}" if per_instance > 0 else "-",
                  f"{feasible}/{len(gaps)}", verdict]
         table.add_row(*cells)
-        md.append("| " + " | ".join(cells) + " |")
+        md.append(_md_row(cells))
         rows.append({"problem": label.lower(), "solver": solver, "decode": decode, "reference": ref_name,
                      "ref_time": args.ref_time, "mean_gap": statistics.fmean(vals) if vals else None,
                      "seconds": seconds, "instances": len(gaps), "feasible": feasible, "device": where,
@@ -266,8 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             results = solve_batch(problems, solver, decode=decode, device=str(device),
                                   threads=args.threads, **extra)
             seconds = time.perf_counter() - start
-            ok = [r.status.value == "FEASIBLE" and p.evaluate(r.solution).feasible
-                  for r, p in zip(results, problems)]
+            ok = [r.status.value == "FEASIBLE" for r in results]      # scored by solve_batch
             gaps = [_gap(r.objective if good else None, ref) for r, good, (ref, _) in zip(results, ok, refs)]
             used = results[0].metadata.get("checkpoint")
             add(label, solver, Path(str(used)).name if used else "-", decode, ref_name, gaps, seconds,
@@ -276,11 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             ckpt = checkpoints(kind, size)[-1]
             console.print(f"[{kind}{size}] pomo+ls (augment, then {args.ls}) at {args.improve_time:g} s ...")
             start = time.perf_counter()
-            with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=warm_up, initargs=(str(device),)) as pool:
-                got = list(pool.map(one, [kind] * n, [size] * n, range(n), ["pomo+ls"] * n,
-                                    [args.improve_time] * n, [str(device)] * n, [ckpt] * n,
-                                    ["augment"] * n, [args.ls] * n))
+            got, = _each(args.workers, str(device), [
+                ([kind] * n, [size] * n, range(n), ["pomo+ls"] * n, [args.improve_time] * n, [str(device)] * n,
+                 [ckpt] * n, ["augment"] * n, [args.ls] * n)])
             seconds = time.perf_counter() - start
             gaps = [_gap(v, ref) for (v, _), (ref, _) in zip(got, refs)]
             add(label, "pomo+ls", Path(ckpt).name if ckpt else "shipped", f"augment+{args.ls} {args.improve_time:g}s",
@@ -293,16 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         size = args.hybrid_size
         ckpt = checkpoints("cvrp", size)[-1]
         console.print(f"[cvrp{size}] pomo+ls vs pyvrp at {args.hybrid_time:g} s on {m} instances ...")
-        out = {}
         # the search alone beside its model-seeded run shows what the model's answer adds
         contenders = ["pyvrp", "pomo+ls"] + (["local"] if args.ls == "local" else [])
-        for solver in contenders:
-            # spawn: a forked child cannot use CUDA once the parent has
-            with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=warm_up, initargs=(str(device),)) as pool:
-                out[solver] = list(pool.map(one, ["cvrp"] * m, [size] * m, range(m), [solver] * m,
-                                            [args.hybrid_time] * m, [str(device)] * m, [ckpt] * m,
-                                            [args.hybrid_decode] * m, [args.ls] * m))
+        out = dict(zip(contenders, _each(args.workers, str(device), [
+            (["cvrp"] * m, [size] * m, range(m), [solver] * m, [args.hybrid_time] * m, [str(device)] * m,
+             [ckpt] * m, [args.hybrid_decode] * m, [args.ls] * m) for solver in contenders])))
         best = [min((o[i][0] for o in out.values() if o[i][0] is not None), default=None) for i in range(m)]
         title = (f"CVRP{size}: pomo+ls ({args.hybrid_decode or 'default decode'}, then {args.ls}) vs pyvrp, {args.hybrid_time:g} s each, {m} instances; "
                  f"checkpoint {Path(ckpt).name if ckpt else 'shipped'}")
@@ -310,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         cols2 = ("solver", "mean gap to best", "against", "wins", "losses", "ties", "mean runtime")
         for col in cols2:
             t2.add_column(col, justify="left" if col in ("solver", "against") else "right")
-        md += ["", title, "", "| " + " | ".join(cols2) + " |", "|" + " --- |" * len(cols2)]
+        md += ["", title, "", _md_row(cols2), "|" + " --- |" * len(cols2)]
         won = {}
         for solver in contenders:
             other = "pyvrp" if solver == "pomo+ls" else "pomo+ls"
@@ -323,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = [solver, _mean(gaps), other, str(wins), str(m - wins - ties), str(ties),
                      f"{statistics.fmean(a[1] for a in mine):.2f} s"]
             t2.add_row(*cells)
-            md.append("| " + " | ".join(cells) + " |")
+            md.append(_md_row(cells))
             rows.append({"problem": f"cvrp{size}", "solver": solver, "decode": "",
                          "reference": "best of " + ", ".join(contenders), "ref_time": args.hybrid_time,
                          "mean_gap": statistics.fmean([g for g in gaps if g is not None] or [float("nan")]),

@@ -57,7 +57,8 @@ def train(
                                                           "spends per instance (default 1).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Teacher processes labelling at once (default: "
                                                         "every core).")] = None,
-    max_time: Annotated[Optional[float], typer.Option("--max-time", help="Stop after this many seconds of training (a resumed run counts its earlier ones).")] = None,
+    max_time: Annotated[Optional[float], typer.Option("--max-time", help="Stop after this many seconds of "
+                                                      "training (a resumed run counts its earlier ones).")] = None,
     max_steps: Annotated[int, typer.Option("--max-steps", help="Stop after this many steps (-1: no limit).")] = -1,
     threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,

@@ -223,8 +223,9 @@ def label(folder: Path, settings: Settings, counts: dict[str, int], workers: int
                         if not good:
                             failed.append(f"seed {r['seed']}: the environment masks one of its actions")
                             gave_up.append(r["seed"])
-                    rows = rows + [r for r, good in zip(new, ok) if good]
-                    proved += sum(bool(r.get("proved")) for r, good in zip(new, ok) if good)
+                    kept = [r for r, good in zip(new, ok) if good]
+                    rows = rows + kept
+                    proved += sum(r["proved"] for r in kept)
                 _write_shard(path, settings.problem, settings.size, rows, gave_up)
                 done += len(missing)
     return {"labelled": done - len(failed), "found": have, "failed": failed, "proved": proved,
